@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers (see docs/architecture.md); dependencies point down only:
+//   HunchCLI → HunchLSP → HunchCompletion(later) → HunchInference → HunchGGUF → HunchKernels → CHunchKernels
+//   HunchSyntax (tree-sitter) and HunchProvisioning (fetching models) stand beside them.
+let package = Package(
+  name: "Hunch",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "hunch", targets: ["HunchCLI"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .target(name: "CHunchKernels", cSettings: [.unsafeFlags(["-O3"])]),
+    .target(name: "HunchKernels", dependencies: ["CHunchKernels"]),
+    .target(name: "HunchGGUF", dependencies: ["HunchKernels"]),
+    .target(name: "HunchInference", dependencies: ["HunchGGUF", "HunchKernels"]),
+    .target(name: "HunchProvisioning"),
+    .systemLibrary(name: "CTreeSitter", pkgConfig: "tree-sitter", providers: [.apt(["libtree-sitter-dev"])]),
+    .target(name: "HunchSyntax", dependencies: ["CTreeSitter"]),
+    .target(name: "HunchLSP"),
+    .executableTarget(
+      name: "HunchCLI",
+      dependencies: [
+        "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(name: "HunchTestSupport", dependencies: ["HunchGGUF", "HunchKernels"]),
+    .testTarget(name: "HunchKernelsTests", dependencies: ["HunchKernels"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "HunchGGUFTests", dependencies: ["HunchGGUF", "HunchTestSupport"]),
+    .testTarget(name: "HunchProvisioningTests", dependencies: ["HunchProvisioning"]),
+    .testTarget(name: "HunchInferenceTests", dependencies: ["HunchInference", "HunchTestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "HunchSyntaxTests", dependencies: ["HunchSyntax"]),
+    .testTarget(name: "HunchLSPTests", dependencies: ["HunchLSP"]),
+    .testTarget(name: "HunchCLITests", dependencies: ["HunchTestSupport", "HunchGGUF"]),
+  ]
+)

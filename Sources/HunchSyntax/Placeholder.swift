@@ -1,0 +1,3 @@
+import CTreeSitter
+// Syntax trees for open buffers: grammars loaded at run time, incremental parsing.
+enum HunchSyntaxPlaceholder {}

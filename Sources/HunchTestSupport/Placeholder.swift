@@ -1,0 +1,2 @@
+// Builds GGUF files in memory for tests.
+enum HunchTestSupportPlaceholder {}
