@@ -17,6 +17,17 @@ public struct ModelSpec: Sendable, Equatable {
   public let sha256: String
 
   public var fileName: String { "\(name).gguf" }
+
+  public init(
+    name: String, summary: String, wheels: [String], payload: Payload, byteCount: Int, sha256: String
+  ) {
+    self.name = name
+    self.summary = summary
+    self.wheels = wheels
+    self.payload = payload
+    self.byteCount = byteCount
+    self.sha256 = sha256
+  }
 }
 
 public enum ModelCatalog {

@@ -1,2 +1,0 @@
-// Builds GGUF files in memory for tests.
-enum HunchTestSupportPlaceholder {}
