@@ -22,10 +22,11 @@ let package = Package(
     .systemLibrary(name: "CTreeSitter", pkgConfig: "tree-sitter", providers: [.apt(["libtree-sitter-dev"])]),
     .target(name: "HunchSyntax", dependencies: ["CTreeSitter"]),
     .target(name: "HunchLSP"),
+    .target(name: "HunchCompletion"),
     .executableTarget(
       name: "HunchCLI",
       dependencies: [
-        "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP",
+        "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP", "HunchCompletion",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -36,6 +37,7 @@ let package = Package(
     .testTarget(name: "HunchInferenceTests", dependencies: ["HunchInference", "HunchTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HunchSyntaxTests", dependencies: ["HunchSyntax"]),
     .testTarget(name: "HunchLSPTests", dependencies: ["HunchLSP"]),
+    .testTarget(name: "HunchCompletionTests", dependencies: ["HunchCompletion"]),
     .testTarget(name: "HunchCLITests", dependencies: ["HunchTestSupport", "HunchGGUF"]),
   ]
 )

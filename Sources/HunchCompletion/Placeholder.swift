@@ -1,0 +1,2 @@
+// The completion engine: context, FIM prompt, completion shape, stop rules and clean-up.
+enum HunchCompletionPlaceholder {}
