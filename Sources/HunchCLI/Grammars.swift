@@ -13,9 +13,14 @@ struct Grammars: ParsableCommand {
     @Option(help: "Grammars folder (default: $HUNCH_GRAMMARS_DIR or ~/.local/share/hunch/grammars).")
     var directory: String?
 
+    @Option(help: "Query folder searched before <grammars folder>/queries (e.g. grammars/queries while editing them).")
+    var queries: String?
+
     func registry() -> GrammarRegistry {
-      guard let directory else { return .standard() }
-      return GrammarRegistry(directory: URL(fileURLWithPath: directory, isDirectory: true))
+      let folder = directory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? GrammarRegistry.defaultDirectory()
+      var queryFolders = [folder.appendingPathComponent("queries", isDirectory: true)]
+      if let queries { queryFolders.insert(URL(fileURLWithPath: queries, isDirectory: true), at: 0) }
+      return GrammarRegistry(directory: folder, queryDirectories: queryFolders)
     }
   }
 
