@@ -131,3 +131,31 @@ final class SyntaxQueryTests: XCTestCase {
     }
   }
 }
+
+final class IdentifierTests: XCTestCase {
+  func testIdentifiersNearTheCursorAndTheirDefinitions() throws {
+    let registry = try SyntaxFixtures.builtRegistry()
+    let grammar = try SyntaxFixtures.grammar("python")
+    let text = try SyntaxFixtures.sampleText("python")
+    let tree = try XCTUnwrap(SyntaxDocument(text: text, grammar: grammar).tree)
+    // The body of load_inventory.
+    let start = try XCTUnwrap(text.byteOffset(of: "    with open(path"))
+    let end = try XCTUnwrap(text.byteOffset(of: "\n\n\nif __name__"))
+    let names = tree.identifiers(inByteRange: start..<end).map(\.text)
+    XCTAssertEqual(names, ["open", "path", "encoding", "handle", "Inventory", "from_json", "handle", "read"])
+    XCTAssertTrue(tree.identifiers(inByteRange: start..<end).allSatisfy { start - 1 <= $0.startByte && $0.startByte <= end })
+    // Looking the used names up among the file's definitions finds the class and its static method.
+    let defined = try registry.query(.tags, for: grammar).definitions(in: tree)
+    let used = Set(names)
+    XCTAssertEqual(defined.filter { used.contains($0.name) }.map(\.name), ["Inventory", "from_json"])
+  }
+
+  func testIdentifierKindsAcrossGrammars() throws {
+    let grammar = try SyntaxFixtures.grammar("rust")
+    let text = "fn area(s: &Shape) -> f64 { s.width * s.height }\n"
+    let tree = try XCTUnwrap(SyntaxDocument(text: text, grammar: grammar).tree)
+    let nodes = tree.identifiers(inByteRange: 0..<text.utf8.count)
+    XCTAssertEqual(nodes.map(\.text), ["area", "s", "Shape", "s", "width", "s", "height"])
+    XCTAssertEqual(Set(nodes.map(\.type)), ["identifier", "type_identifier", "field_identifier"])
+  }
+}
