@@ -63,16 +63,35 @@ struct Grammars: ParsableCommand {
 
     @OptionGroup var options: Options
     @Option(help: "LSP languageId to use instead of the file extension.") var language: String?
+    @Flag(help: "Print timings (full parse, then a one-byte edit in the middle reparsed incrementally) instead.")
+    var stats = false
     @Argument(help: "The file to parse.") var file: String
 
     func run() throws {
+      let clock = ContinuousClock()
+      let start = clock.now
       let document = try openDocument(file, languageId: language, registry: options.registry())
+      let parseTime = clock.now - start
       guard let tree = document.tree else {
         print("no tree: \(document.state)")
         return
       }
-      print(tree.sExpression)
-      if tree.hasError { print("(the tree has errors)") }
+      guard stats else {
+        print(tree.sExpression)
+        if tree.hasError { print("(the tree has errors)") }
+        return
+      }
+      let middle = document.byteOffset(line: document.lineCount / 2, utf16Column: 0)
+      let editStart = clock.now
+      try document.edit(replacingBytes: middle..<middle, with: " ")
+      let editTime = clock.now - editStart
+      print("\(document.utf8.count) bytes, \(document.lineCount) lines, \(tree.grammar.name)")
+      print("full parse: \(milliseconds(parseTime)) ms; incremental reparse after a 1-byte insert: \(milliseconds(editTime)) ms")
+    }
+
+    private func milliseconds(_ duration: Duration) -> String {
+      let (seconds, attoseconds) = duration.components
+      return String(format: "%.2f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
   }
 

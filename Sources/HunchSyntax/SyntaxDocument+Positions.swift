@@ -2,8 +2,24 @@
 extension SyntaxDocument {
   static func lineStarts(of bytes: [UInt8]) -> [Int] {
     var starts = [0]
-    for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
+    bytes.withUnsafeBufferPointer { buffer in
+      for offset in 0..<buffer.count where buffer[offset] == UInt8(ascii: "\n") { starts.append(offset + 1) }
+    }
     return starts
+  }
+
+  /// Keeps `lineStarts` in step with an edit without rescanning the text; call before changing `utf8`.
+  func updateLineStarts(replacing range: Range<Int>, with inserted: [UInt8]) {
+    // Line starts in (lower, upper] came from newlines inside the replaced bytes; later ones shift by the size change.
+    let firstAffected = lineIndex(containing: range.lowerBound) + 1
+    let lastRemoved = lineIndex(containing: range.upperBound)
+    let added = Self.lineStarts(of: inserted).dropFirst().map { $0 + range.lowerBound }
+    let removal = firstAffected..<max(firstAffected, lastRemoved + 1)
+    lineStarts.replaceSubrange(removal, with: added)
+    let delta = inserted.count - range.count
+    if delta != 0 {
+      for index in (firstAffected + added.count)..<lineStarts.count { lineStarts[index] += delta }
+    }
   }
 
   /// Where the cursor lands after writing `bytes` starting at `start`.

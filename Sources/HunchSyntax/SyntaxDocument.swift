@@ -8,7 +8,7 @@ public struct ParseLimits: Equatable, Sendable {
   /// A parse running longer than this is abandoned (ts_parser_set_timeout_micros); 0 means no limit.
   public var timeoutMicroseconds: UInt64
 
-  public init(maxBytes: Int = 4 << 20, timeoutMicroseconds: UInt64 = 500_000) {
+  public init(maxBytes: Int = 4 << 20, timeoutMicroseconds: UInt64 = 1_000_000) {
     self.maxBytes = maxBytes
     self.timeoutMicroseconds = timeoutMicroseconds
   }
@@ -39,7 +39,7 @@ public final class SyntaxDocument {
   public private(set) var tree: SyntaxTree?
   public private(set) var state: ParseState
   /// Byte offset where each line starts; line 0 starts at 0. A line ends after "\n".
-  private(set) var lineStarts: [Int]
+  var lineStarts: [Int]
   private let parser: OpaquePointer?
 
   /// `grammar` nil means plain text: the document still tracks text and positions.
@@ -94,8 +94,8 @@ public final class SyntaxDocument {
     let startPoint = point(forByteOffset: range.lowerBound)
     let oldEndPoint = point(forByteOffset: range.upperBound)
     let newEndPoint = Self.point(after: inserted, from: startPoint)
+    updateLineStarts(replacing: range, with: inserted)
     utf8.replaceSubrange(range, with: inserted)
-    lineStarts = Self.lineStarts(of: utf8)
 
     var oldTree: OpaquePointer?
     if let previous = tree {

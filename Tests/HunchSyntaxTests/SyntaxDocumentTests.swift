@@ -99,6 +99,11 @@ final class SyntaxDocumentTests: XCTestCase {
       XCTAssertEqual(incremental.sExpression, fresh.tree?.sExpression, "\(language) after '\(needle)'", file: file, line: line)
       XCTAssertEqual(incremental.rootNode.endPoint, fresh.tree?.rootNode.endPoint, file: file, line: line)
       XCTAssertEqual(incremental.source, Array(expectedText.utf8), file: file, line: line)
+      // Line bookkeeping, updated in place by the edit, agrees with a fresh scan.
+      XCTAssertEqual(document.lineCount, fresh.lineCount, file: file, line: line)
+      for offset in stride(from: 0, through: expectedText.utf8.count, by: 5) {
+        XCTAssertEqual(document.point(forByteOffset: offset), fresh.point(forByteOffset: offset), file: file, line: line)
+      }
       XCTAssertEqual(
         incremental.rootNode.namedChildren.map(\.byteRange), fresh.tree?.rootNode.namedChildren.map(\.byteRange),
         file: file, line: line)
@@ -128,6 +133,26 @@ final class SyntaxDocumentTests: XCTestCase {
     try assertIncrementalMatchesFresh(
       "javascript", edits: [("class EventEmitter {", "class Emitter extends Base {"), ("running += 1;", "running++;")])
     try assertIncrementalMatchesFresh("rust", edits: [("pub fn count_words(", "pub(crate) fn count_words(")])
+  }
+
+  func testLineBookkeepingFollowsEditsThatAddAndRemoveLines() throws {
+    let document = SyntaxDocument(text: "one\ntwo\nthree\nfour\n", grammar: nil)
+    let edits: [(Range<Int>, String)] = [
+      (4..<8, "2a\n2b\n2c"),  // one line becomes three
+      (0..<0, "\n"),  // a blank first line
+      (1..<15, ""),  // join across several lines
+      (2..<2, "é\r\n😀\n"),  // multi-byte text and CR LF
+      (0..<document.utf8.count, "all\nnew"),
+    ]
+    for (range, replacement) in edits {
+      let clamped = range.clamped(to: 0..<document.utf8.count)
+      try document.edit(replacingBytes: clamped, with: replacement)
+      let fresh = SyntaxDocument(text: document.text, grammar: nil)
+      XCTAssertEqual(document.lineCount, fresh.lineCount, "after replacing \(clamped)")
+      for offset in 0...document.utf8.count {
+        XCTAssertEqual(document.point(forByteOffset: offset), fresh.point(forByteOffset: offset), "offset \(offset)")
+      }
+    }
   }
 
   func testEditOutsideTheTextIsRefusedAndLeavesTheDocumentAlone() throws {
