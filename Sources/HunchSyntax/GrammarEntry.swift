@@ -55,7 +55,8 @@ extension GrammarEntry {
         problems.append(
           SyntaxError(
             .manifestInvalid,
-            "\(fileName) line \(index + 1): expected 5 tab-separated columns (name, extensions, lsp_ids, library, symbol)",
+            "\(fileName) line \(index + 1): expected 5 tab-separated columns "
+              + "(name, extensions, lsp_ids, library, symbol)",
             cause: line))
         continue
       }

@@ -34,7 +34,8 @@ public final class GrammarRegistry: @unchecked Sendable {
     if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
       dataHome = URL(fileURLWithPath: xdg, isDirectory: true)
     } else {
-      let home = environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+      let home =
+        environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
         ?? FileManager.default.homeDirectoryForCurrentUser
       dataHome = home.appendingPathComponent(".local/share", isDirectory: true)
     }
@@ -49,21 +50,25 @@ public final class GrammarRegistry: @unchecked Sendable {
     self.directory = directory
     self.queryDirectories = queryDirectories ?? [directory.appendingPathComponent("queries", isDirectory: true)]
     var isDirectory: ObjCBool = false
-    let exists = FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    let exists =
+      FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) && isDirectory.boolValue
     folderExists = exists
     guard exists else {
       entries = []
       problems = [
         SyntaxError(
           .grammarsFolderMissing,
-          "grammars folder \(directory.path) does not exist; run scripts/setup-grammars.sh (plain-text mode until then)")
+          "grammars folder \(directory.path) does not exist; run scripts/setup-grammars.sh (plain-text mode until then)"
+        )
       ]
       return
     }
     var byName: [String: GrammarEntry] = [:]
     var order: [String] = []
     var problems: [SyntaxError] = []
-    for (fileName, origin) in [(Self.manifestFileName, GrammarEntry.Origin.manifest), (Self.localManifestFileName, .local)] {
+    for (fileName, origin) in [
+      (Self.manifestFileName, GrammarEntry.Origin.manifest), (Self.localManifestFileName, .local),
+    ] {
       let url = directory.appendingPathComponent(fileName)
       guard FileManager.default.fileExists(atPath: url.path) else { continue }
       guard let text = try? String(contentsOf: url, encoding: .utf8) else {

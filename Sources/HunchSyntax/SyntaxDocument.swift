@@ -61,7 +61,8 @@ public final class SyntaxDocument {
     self.parser = parser
     guard ts_parser_set_language(parser, grammar.language) else {
       state = .failed(
-        SyntaxError(.languageRejected, "libtree-sitter refused the \(grammar.name) grammar (ABI \(grammar.abiVersion))"))
+        SyntaxError(.languageRejected, "libtree-sitter refused the \(grammar.name) grammar (ABI \(grammar.abiVersion))")
+      )
       return
     }
     ts_parser_set_timeout_micros(parser, limits.timeoutMicroseconds)

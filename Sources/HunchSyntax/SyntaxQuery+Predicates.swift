@@ -73,7 +73,8 @@ extension SyntaxQuery {
       case "match?", "not-match?":
         guard arguments.count == 2, case .capture(let name) = arguments[0], case .literal(let pattern_) = arguments[1]
         else {
-          throw SyntaxError(.queryInvalid, "#\(operator_) wants a capture and a regular expression (pattern \(pattern))")
+          throw SyntaxError(
+            .queryInvalid, "#\(operator_) wants a capture and a regular expression (pattern \(pattern))")
         }
         do {
           result.append(.match(name, try NSRegularExpression(pattern: pattern_), negated: negated))

@@ -27,8 +27,9 @@ public struct SyntaxDefinition: @unchecked Sendable {
     if source[start..<end].reduce(0, { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }) >= Self.maxHeaderLines {
       end = source[start..<end].firstIndex(of: UInt8(ascii: "\n")) ?? end
     }
-    while end > start, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(
-      source[end - 1])
+    while end > start,
+      [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(
+        source[end - 1])
     {
       end -= 1
     }

@@ -79,7 +79,8 @@ final class GrammarRegistryTests: XCTestCase {
     try process.run()
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 0)
-    try ("future\tfut\tfuture\tlibtree-sitter-future.so\ttree_sitter_future\n"
+    try
+      ("future\tfut\tfuture\tlibtree-sitter-future.so\ttree_sitter_future\n"
       + "renamed\trn\trenamed\tlibtree-sitter-future.so\ttree_sitter_renamed\n")
       .write(to: directory.appendingPathComponent("local.tsv"), atomically: true, encoding: .utf8)
 

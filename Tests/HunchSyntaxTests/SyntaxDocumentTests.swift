@@ -57,8 +57,11 @@ final class SyntaxDocumentTests: XCTestCase {
     XCTAssertEqual(identifier.byteRange, nameOffset..<(nameOffset + 4))
     XCTAssertEqual(identifier.startPoint, SyntaxPoint(row: 1, column: 20))
     XCTAssertEqual(identifier.startPoint, document.point(forByteOffset: nameOffset))
-    XCTAssertEqual(identifier.ancestors.map(\.type), ["binary_operator", "return_statement", "block", "function_definition", "module"])
-    XCTAssertEqual(tree.enclosingNodes(atByteOffset: nameOffset).map(\.type).prefix(2), ["identifier", "binary_operator"])
+    XCTAssertEqual(
+      identifier.ancestors.map(\.type),
+      ["binary_operator", "return_statement", "block", "function_definition", "module"])
+    XCTAssertEqual(
+      tree.enclosingNodes(atByteOffset: nameOffset).map(\.type).prefix(2), ["identifier", "binary_operator"])
     // Out-of-range byte ranges are clamped, not trapped.
     XCTAssertNotNil(tree.namedDescendant(forByteRange: -5..<1_000_000))
   }
@@ -87,22 +90,26 @@ final class SyntaxDocumentTests: XCTestCase {
     let document = SyntaxDocument(text: try SyntaxFixtures.sampleText(language), grammar: grammar)
     for (needle, replacement) in edits {
       let text = document.text
-      let start = try XCTUnwrap(text.byteOffset(of: needle), "'\(needle)' not in \(language) text", file: file, line: line)
+      let start = try XCTUnwrap(
+        text.byteOffset(of: needle), "'\(needle)' not in \(language) text", file: file, line: line)
       let oldTree = try XCTUnwrap(document.tree, file: file, line: line)
       let oldSExpression = oldTree.sExpression
       let oldChildRanges = oldTree.rootNode.namedChildren.map(\.byteRange)
       try document.edit(replacingBytes: start..<(start + needle.utf8.count), with: replacement)
-      let expectedText = text.replacingOccurrences(of: needle, with: replacement, options: [], range: text.range(of: needle))
+      let expectedText = text.replacingOccurrences(
+        of: needle, with: replacement, options: [], range: text.range(of: needle))
       XCTAssertEqual(document.text, expectedText, file: file, line: line)
       let fresh = SyntaxDocument(text: expectedText, grammar: grammar)
       let incremental = try XCTUnwrap(document.tree, file: file, line: line)
-      XCTAssertEqual(incremental.sExpression, fresh.tree?.sExpression, "\(language) after '\(needle)'", file: file, line: line)
+      XCTAssertEqual(
+        incremental.sExpression, fresh.tree?.sExpression, "\(language) after '\(needle)'", file: file, line: line)
       XCTAssertEqual(incremental.rootNode.endPoint, fresh.tree?.rootNode.endPoint, file: file, line: line)
       XCTAssertEqual(incremental.source, Array(expectedText.utf8), file: file, line: line)
       // Line bookkeeping, updated in place by the edit, agrees with a fresh scan.
       XCTAssertEqual(document.lineCount, fresh.lineCount, file: file, line: line)
       for offset in stride(from: 0, through: expectedText.utf8.count, by: 5) {
-        XCTAssertEqual(document.point(forByteOffset: offset), fresh.point(forByteOffset: offset), file: file, line: line)
+        XCTAssertEqual(
+          document.point(forByteOffset: offset), fresh.point(forByteOffset: offset), file: file, line: line)
       }
       XCTAssertEqual(
         incremental.rootNode.namedChildren.map(\.byteRange), fresh.tree?.rootNode.namedChildren.map(\.byteRange),

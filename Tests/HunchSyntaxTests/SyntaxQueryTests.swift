@@ -35,7 +35,8 @@ final class SyntaxQueryTests: XCTestCase {
     let cursor = try XCTUnwrap(String(decoding: tree.source, as: UTF8.self).byteOffset(of: "current + count"))
     let enclosing = query.enclosingDefinitions(in: tree, atByteOffset: cursor)
     XCTAssertEqual(pairs(enclosing), ["class Inventory", "method add"])
-    XCTAssertEqual(enclosing.map(\.headerText), ["class Inventory:", "def add(self, item: Item, count: int = 1) -> None:"])
+    XCTAssertEqual(
+      enclosing.map(\.headerText), ["class Inventory:", "def add(self, item: Item, count: int = 1) -> None:"])
     XCTAssertEqual(query.enclosingDefinitions(in: tree, atByteOffset: 0).count, 0)
   }
 
@@ -101,7 +102,8 @@ final class SyntaxQueryTests: XCTestCase {
     let text = "def _hidden(): pass\ndef shown(): pass\ndef other(): pass\n"
     let tree = try XCTUnwrap(SyntaxDocument(text: text, grammar: grammar).tree)
     func names(_ predicate: String) throws -> [String] {
-      let query = try SyntaxQuery(grammar: grammar, source: "((function_definition name: (identifier) @n) \(predicate))")
+      let query = try SyntaxQuery(
+        grammar: grammar, source: "((function_definition name: (identifier) @n) \(predicate))")
       return query.captures(in: tree).map(\.text)
     }
     XCTAssertEqual(try names("(#match? @n \"^_\")"), ["_hidden"])
@@ -143,7 +145,8 @@ final class IdentifierTests: XCTestCase {
     let end = try XCTUnwrap(text.byteOffset(of: "\n\n\nif __name__"))
     let names = tree.identifiers(inByteRange: start..<end).map(\.text)
     XCTAssertEqual(names, ["open", "path", "encoding", "handle", "Inventory", "from_json", "handle", "read"])
-    XCTAssertTrue(tree.identifiers(inByteRange: start..<end).allSatisfy { start - 1 <= $0.startByte && $0.startByte <= end })
+    XCTAssertTrue(
+      tree.identifiers(inByteRange: start..<end).allSatisfy { start - 1 <= $0.startByte && $0.startByte <= end })
     // Looking the used names up among the file's definitions finds the class and its static method.
     let defined = try registry.query(.tags, for: grammar).definitions(in: tree)
     let used = Set(names)
