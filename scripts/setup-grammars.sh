@@ -47,7 +47,8 @@ fetch() {
   local spec=$1 kind=$2
   local dist_dir="$CACHE_DIR/dist/${spec/==/-}-$kind"
   local file
-  file=$(find "$dist_dir" -maxdepth 1 -type f \( -name '*.tar.gz' -o -name '*.zip' -o -name '*.whl' \) 2>/dev/null | head -n 1)
+  file=$(find "$dist_dir" -maxdepth 1 -type f \( -name '*.tar.gz' -o -name '*.zip' -o -name '*.whl' \) 2>/dev/null \
+    | head -n 1)
   if [[ -z "$file" ]]; then
     mkdir -p "$dist_dir" || return 1
     local partial="$dist_dir.partial"
@@ -124,7 +125,9 @@ build_from_source() {
   [[ -f "$src_dir/scanner.c" ]] && sources+=("$src_dir/scanner.c")
   log "  $name: compiling ${sources[*]##*/}"
   # Our include folder comes first so its headers win over any stale copies; src/ for grammar-local headers.
-  if ! "$CC" $GRAMMAR_CFLAGS -shared -fPIC -I"$INCLUDE_DIR" -I"$src_dir" -o "$lib.tmp" "${sources[@]}" $GRAMMAR_LDLIBS; then
+  # shellcheck disable=SC2086  # the flag variables are word lists on purpose
+  if ! "$CC" $GRAMMAR_CFLAGS -shared -fPIC -I"$INCLUDE_DIR" -I"$src_dir" -o "$lib.tmp" "${sources[@]}" \
+    $GRAMMAR_LDLIBS; then
     rm -f "$lib.tmp"
     warn "$name: compiling $spec failed"
     return 1
