@@ -35,7 +35,7 @@ let package = Package(
     .testTarget(name: "HunchGGUFTests", dependencies: ["HunchGGUF", "HunchTestSupport"]),
     .testTarget(name: "HunchProvisioningTests", dependencies: ["HunchProvisioning"]),
     .testTarget(name: "HunchInferenceTests", dependencies: ["HunchInference", "HunchTestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "HunchSyntaxTests", dependencies: ["HunchSyntax"]),
+    .testTarget(name: "HunchSyntaxTests", dependencies: ["HunchSyntax"], resources: [.copy("Samples")]),
     .testTarget(name: "HunchLSPTests", dependencies: ["HunchLSP"]),
     .testTarget(name: "HunchCompletionTests", dependencies: ["HunchCompletion"]),
     .testTarget(name: "HunchCLITests", dependencies: ["HunchTestSupport", "HunchGGUF"]),
