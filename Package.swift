@@ -6,7 +6,7 @@ import PackageDescription
 //   HunchSyntax (tree-sitter) and HunchProvisioning (fetching models) stand beside them.
 let package = Package(
   name: "Hunch",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "hunch", targets: ["HunchCLI"])
   ],
