@@ -62,4 +62,9 @@ float hunch_dot_f32_portable(int64_t n, const void *w, const void *a);
   float hunch_dot_f32_##suffix(int64_t n, const void *w, const void *a);
 HUNCH_DECLARE_LEVEL(avx2)
 HUNCH_DECLARE_LEVEL(vnni)
+// 512-bit versions of the 32-element kernels, used at the AVX-512 VNNI level.
+float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a);
+float hunch_dot_q4_1_avx512(int64_t n, const void *w, const void *a);
+float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
+float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a);
 #endif

@@ -20,6 +20,7 @@ int hunch_level_supported(int level) {
 #if defined(__x86_64__)
   case HUNCH_LEVEL_AVX2: return (features & 1) != 0;
   case HUNCH_LEVEL_AVX512_VNNI: return (features & 7) == 7;
+  case HUNCH_LEVEL_AVX512: return (features & 7) == 7;
 #endif
   default: return 0;
   }
@@ -28,7 +29,7 @@ int hunch_level_supported(int level) {
 int hunch_best_level(void) {
   static int best = -1;
   if (best < 0) {
-    int level = HUNCH_LEVEL_AVX512_VNNI;
+    int level = HUNCH_LEVEL_AVX512;
     while (level > HUNCH_LEVEL_PORTABLE && !hunch_level_supported(level)) level--;
     best = level;
   }

@@ -252,6 +252,15 @@ hunch_dot_fn hunch_dot_function(uint32_t weight_type, int level) {
 #if defined(__x86_64__)
   case HUNCH_LEVEL_AVX2: HUNCH_SELECT(avx2)
   case HUNCH_LEVEL_AVX512_VNNI: HUNCH_SELECT(vnni)
+  case HUNCH_LEVEL_AVX512:
+    switch (weight_type) {
+    case HUNCH_TYPE_Q4_0: return hunch_dot_q4_0_avx512;
+    case HUNCH_TYPE_Q4_1: return hunch_dot_q4_1_avx512;
+    case HUNCH_TYPE_Q5_0: return hunch_dot_q5_0_avx512;
+    case HUNCH_TYPE_Q8_0: return hunch_dot_q8_0_avx512;
+    default: break;
+    }
+    HUNCH_SELECT(vnni)
 #endif
   default: return NULL;
   }
@@ -273,4 +282,19 @@ void hunch_matmul_rows(hunch_dot_fn dot, int64_t columns, const void *weights, s
       }
     }
   }
+}
+
+uint64_t hunch_read_bytes(const void *data, size_t bytes) {
+  // XOR of every 8-byte word: the compiler vectorizes it, so it measures how fast memory streams into the core.
+  const uint64_t *words = data;
+  uint64_t a = 0, b = 0, c = 0, d = 0;
+  size_t n = bytes / 8, i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a ^= words[i];
+    b ^= words[i + 1];
+    c ^= words[i + 2];
+    d ^= words[i + 3];
+  }
+  for (; i < n; i++) a ^= words[i];
+  return a ^ b ^ c ^ d;
 }

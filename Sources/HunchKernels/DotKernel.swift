@@ -5,6 +5,7 @@ public enum KernelLevel: Int32, Sendable, CaseIterable, CustomStringConvertible 
   case portable = 0  // plain C
   case avx2 = 1  // AVX2 + FMA + F16C
   case avx512Vnni = 2  // the AVX2 kernels using AVX-512 VL/BW/VNNI on 256-bit vectors
+  case avx512 = 3  // avx512Vnni plus 512-bit kernels (two blocks per vector) for Q4_0, Q4_1, Q5_0, Q8_0
 
   public var isSupported: Bool { hunch_level_supported(rawValue) != 0 }
 
@@ -15,6 +16,7 @@ public enum KernelLevel: Int32, Sendable, CaseIterable, CustomStringConvertible 
     case .portable: return "portable"
     case .avx2: return "avx2"
     case .avx512Vnni: return "avx512-vnni"
+    case .avx512: return "avx512"
     }
   }
 }

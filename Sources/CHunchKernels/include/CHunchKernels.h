@@ -11,6 +11,7 @@ enum {
   HUNCH_LEVEL_PORTABLE = 0,  // plain C, any CPU
   HUNCH_LEVEL_AVX2 = 1,  // AVX2 + FMA + F16C
   HUNCH_LEVEL_AVX512_VNNI = 2,  // the AVX2 kernels with AVX-512 VL/BW/VNNI instructions on 256-bit vectors
+  HUNCH_LEVEL_AVX512 = 3,  // level 2 plus 512-bit kernels (two blocks per vector) for the 32-element formats
 };
 int hunch_level_supported(int level);
 /// The fastest level this CPU runs.
@@ -44,3 +45,6 @@ void hunch_matmul_rows(hunch_dot_fn dot, int64_t columns, const void *weights, s
 
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
+
+/// XOR of all 8-byte words in a buffer: a memory read-bandwidth probe for benchmarks.
+uint64_t hunch_read_bytes(const void *data, size_t bytes);

@@ -1,0 +1,122 @@
+// 512-bit kernels for the 32-element formats on CPUs with AVX-512 BW/VNNI: two blocks per vector. They take
+// unsigned quants (stored value + offset) into VPDPBUSD and remove offset·Σy with a second VPDPBUSD, which is exact.
+// An odd last block goes to the 256-bit kernel.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+#include "blocks.h"
+
+#define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+static inline TARGET512 float half512(uint16_t h) { return _cvtsh_ss(h); }
+
+// 64 nibbles of two 16-byte arrays, in element order: a's low, a's high, b's low, b's high.
+static inline TARGET512 __m512i nibbles64(const uint8_t *a, const uint8_t *b) {
+  __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
+                                         _mm_loadu_si128((const __m128i *)b), 1);
+  __m512i spread = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 1, 0, 1, 2, 3, 2, 3), _mm512_castsi256_si512(both));
+  spread = _mm512_srlv_epi64(spread, _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4));
+  return _mm512_and_si512(spread, _mm512_set1_epi8(0x0F));
+}
+
+static inline TARGET512 __m512i activations64(const int8_t *a, const int8_t *b) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a)),
+                            _mm256_loadu_si256((const __m256i *)b), 1);
+}
+
+// Lanes 0..7 carry block a's sums, lanes 8..15 block b's.
+static inline TARGET512 __m512 scales2(float a, float b) {
+  return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(a), _mm512_set1_ps(b));
+}
+
+float hunch_dot_q4_0_vnni(int64_t n, const void *w, const void *a);
+float hunch_dot_q4_1_vnni(int64_t n, const void *w, const void *a);
+float hunch_dot_q5_0_vnni(int64_t n, const void *w, const void *a);
+float hunch_dot_q8_0_vnni(int64_t n, const void *w, const void *a);
+
+TARGET512 float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a) {
+  const block_q5_0 *x = w;
+  const block_q8_0 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  const __m512i sixteen = _mm512_set1_epi8(16);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    uint32_t h0, h1;
+    memcpy(&h0, x[i].qh, 4);
+    memcpy(&h1, x[i + 1].qh, 4);
+    __mmask64 high = (__mmask64)h0 | ((__mmask64)h1 << 32);
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
+    q = _mm512_mask_add_epi8(q, high, q, sixteen);  // stored value 0..31 = element + 16
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, yv));
+    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+  }
+  float total = _mm512_reduce_add_ps(acc);
+  if (i < nb) total += hunch_dot_q5_0_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+
+TARGET512 float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a) {
+  const block_q4_0 *x = w;
+  const block_q8_0 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  const __m512i eight = _mm512_set1_epi8(8);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);  // element + 8
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, yv));
+    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+  }
+  float total = _mm512_reduce_add_ps(acc);
+  if (i < nb) total += hunch_dot_q4_0_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+
+TARGET512 float hunch_dot_q4_1_avx512(int64_t n, const void *w, const void *a) {
+  const block_q4_1 *x = w;
+  const block_q8_1 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  __m512 acc = _mm512_setzero_ps();
+  float offsets = 0;
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv);
+    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+    offsets += half512(x[i].m) * half512(y[i].s) + half512(x[i + 1].m) * half512(y[i + 1].s);
+  }
+  float total = _mm512_reduce_add_ps(acc) + offsets;
+  if (i < nb) total += hunch_dot_q4_1_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+
+TARGET512 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a) {
+  const block_q8_0 *x = w;
+  const block_q8_0 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  const __m512i bias = _mm512_set1_epi8((char)0x80);  // x + 128 as unsigned: flip the sign bit
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = _mm512_xor_si512(activations64(x[i].qs, x[i + 1].qs), bias);
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, yv));
+    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+  }
+  float total = _mm512_reduce_add_ps(acc);
+  if (i < nb) total += hunch_dot_q8_0_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+#endif
