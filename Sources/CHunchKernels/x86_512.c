@@ -9,7 +9,12 @@
 
 #define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
-static inline TARGET512 float half512(uint16_t h) { return _cvtsh_ss(h); }
+// Half to float in a zeroed register (see x86_body.h: otherwise the insert may target the accumulator's register).
+static inline TARGET512 float half512(uint16_t h) {
+  __m128i v;
+  __asm__("vmovd %k1, %0" : "=x"(v) : "r"((uint32_t)h));  // zero-extending: no stale upper lanes
+  return _mm_cvtss_f32(_mm_cvtph_ps(v));
+}
 
 // 64 nibbles of two 16-byte arrays, in element order: a's low, a's high, b's low, b's high.
 static inline TARGET512 __m512i nibbles64(const uint8_t *a, const uint8_t *b) {
@@ -25,9 +30,18 @@ static inline TARGET512 __m512i activations64(const int8_t *a, const int8_t *b) 
                             _mm256_loadu_si256((const __m256i *)b), 1);
 }
 
-// Lanes 0..7 carry block a's sums, lanes 8..15 block b's.
-static inline TARGET512 __m512 scales2(float a, float b) {
-  return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(a), _mm512_set1_ps(b));
+// The combined scales of two blocks, wa·aa in lanes 0..7 and wb·ab in lanes 8..15 (where each block's sums sit).
+// The four halves are converted in one instruction from a freshly built register, so no block's scale waits on the
+// accumulator of the one before.
+static inline TARGET512 __m128 products2(uint16_t wa, uint16_t aa, uint16_t wb, uint16_t ab) {
+  __m128 h = _mm_cvtph_ps(_mm_setr_epi16((short)wa, (short)wb, (short)aa, (short)ab, 0, 0, 0, 0));
+  return _mm_mul_ps(h, _mm_movehl_ps(h, h));  // lane 0: wa·aa, lane 1: wb·ab
+}
+
+static inline TARGET512 __m512 scales2(uint16_t wa, uint16_t aa, uint16_t wb, uint16_t ab) {
+  __m128 products = products2(wa, aa, wb, ab);
+  const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  return _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(products));
 }
 
 float hunch_dot_q4_0_vnni(int64_t n, const void *w, const void *a);
@@ -52,7 +66,7 @@ TARGET512 float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a) {
     __m512i yv = activations64(y[i].qs, y[i + 1].qs);
     __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
                                    _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, yv));
-    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
     acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
   }
   float total = _mm512_reduce_add_ps(acc);
@@ -72,7 +86,7 @@ TARGET512 float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a) {
     __m512i yv = activations64(y[i].qs, y[i + 1].qs);
     __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
                                    _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, yv));
-    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
     acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
   }
   float total = _mm512_reduce_add_ps(acc);
@@ -85,17 +99,17 @@ TARGET512 float hunch_dot_q4_1_avx512(int64_t n, const void *w, const void *a) {
   const block_q8_1 *y = a;
   const int64_t nb = n / HUNCH_QK;
   __m512 acc = _mm512_setzero_ps();
-  float offsets = 0;
+  __m128 offsets = _mm_setzero_ps();  // Σ m·s in lanes 0 and 1
   int64_t i = 0;
   for (; i + 1 < nb; i += 2) {
     __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
     __m512i yv = activations64(y[i].qs, y[i + 1].qs);
     __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv);
-    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
     acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
-    offsets += half512(x[i].m) * half512(y[i].s) + half512(x[i + 1].m) * half512(y[i + 1].s);
+    offsets = _mm_add_ps(offsets, products2(x[i].m, y[i].s, x[i + 1].m, y[i + 1].s));
   }
-  float total = _mm512_reduce_add_ps(acc) + offsets;
+  float total = _mm512_reduce_add_ps(acc) + (_mm_cvtss_f32(offsets) + _mm_cvtss_f32(_mm_movehdup_ps(offsets)));
   if (i < nb) total += hunch_dot_q4_1_vnni(HUNCH_QK, x + i, y + i);
   return total;
 }
@@ -112,7 +126,7 @@ TARGET512 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a) {
     __m512i yv = activations64(y[i].qs, y[i + 1].qs);
     __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
                                    _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, yv));
-    __m512 d = scales2(half512(x[i].d) * half512(y[i].d), half512(x[i + 1].d) * half512(y[i + 1].d));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
     acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
   }
   float total = _mm512_reduce_add_ps(acc);

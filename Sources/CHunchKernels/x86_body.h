@@ -3,7 +3,13 @@
 // Integer parts are exact; floats are combined per block with FMA, so results differ from the scalar reference only
 // in float rounding order.
 
-static inline TARGET float NAME(half)(uint16_t h) { return _cvtsh_ss(h); }
+// Half to float in a freshly zeroed register. Left to itself the compiler inserts the half into whatever register
+// is at hand (often the accumulator), which chains every block's scale behind the previous block's FMA.
+static inline TARGET float NAME(half)(uint16_t h) {
+  __m128i v;
+  __asm__("vmovd %k1, %0" : "=x"(v) : "r"((uint32_t)h));  // zero-extending: no stale upper lanes
+  return _mm_cvtss_f32(_mm_cvtph_ps(v));
+}
 
 static inline TARGET float NAME(hsum)(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -16,7 +16,7 @@ public enum KernelBench {
   /// Mat-vec y = W·x over a weight matrix of about `weightBytes` bytes of `type`. Columns are the model's shapes:
   /// 4864 for K types (ffn_down), 896 otherwise. Returns the best of `repetitions` passes.
   public static func matVec(
-    type: TensorType, weightBytes: Int = 100_000_000, threads: Int, repetitions: Int = 10, level: KernelLevel = .best
+    type: TensorType, weightBytes: Int = 100_000_000, threads: Int, repetitions: Int = 30, level: KernelLevel = .best
   ) throws -> Result {
     let columns = type.blockSize == 256 ? 4864 : 896
     guard let rowBytes = type.byteCount(elements: columns) else {
