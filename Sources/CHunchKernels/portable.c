@@ -266,7 +266,23 @@ hunch_dot_fn hunch_dot_function(uint32_t weight_type, int level) {
   }
 }
 
-void hunch_matmul_rows(hunch_dot_fn dot, int64_t columns, const void *weights, size_t weight_row_bytes,
+hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level) {
+#if defined(__x86_64__)
+  if (level == HUNCH_LEVEL_AVX512 && hunch_level_supported(level)) {
+    switch (weight_type) {
+    case HUNCH_TYPE_Q4_0: return hunch_dot4_q4_0_avx512;
+    case HUNCH_TYPE_Q5_0: return hunch_dot4_q5_0_avx512;
+    case HUNCH_TYPE_Q8_0: return hunch_dot4_q8_0_avx512;
+    default: break;
+    }
+  }
+#endif
+  (void)weight_type;
+  (void)level;
+  return NULL;
+}
+
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights, size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride) {
   // A tile of activation rows plus the thread's weight rows stay in L2 while every pair is visited.
@@ -277,7 +293,15 @@ void hunch_matmul_rows(hunch_dot_fn dot, int64_t columns, const void *weights, s
     const int64_t b1 = b0 + TILE < batch ? b0 + TILE : batch;
     for (int64_t r = row_start; r < row_end; r++) {
       const uint8_t *row = w + (size_t)r * weight_row_bytes;
-      for (int64_t b = b0; b < b1; b++) {
+      int64_t b = b0;
+      if (dot4) {
+        float four[4];
+        for (; b + 4 <= b1; b += 4) {
+          dot4(columns, row, act + (size_t)b * activation_row_bytes, activation_row_bytes, four);
+          for (int k = 0; k < 4; k++) output[(b + k) * output_stride + r] = four[k];
+        }
+      }
+      for (; b < b1; b++) {
         output[b * output_stride + r] = dot(columns, row, act + (size_t)b * activation_row_bytes);
       }
     }

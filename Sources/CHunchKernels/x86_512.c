@@ -133,4 +133,61 @@ TARGET512 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a) {
   if (i < nb) total += hunch_dot_q8_0_vnni(HUNCH_QK, x + i, y + i);
   return total;
 }
+
+// ---- Four activation rows at once (prompt batches): each weight block pair is decoded once and its scales are
+// combined with all four rows' scales in one conversion.
+
+// Stored (unsigned) quants of two blocks plus the offset that turns them back into signed values.
+#define DOT4_BODY(BLOCK_T, DECODE, OFFSET, SINGLE)                                                                  \
+  const BLOCK_T *x = w;                                                                                           \
+  const block_q8_0 *y[4];                                                                                         \
+  for (int r = 0; r < 4; r++) y[r] = (const block_q8_0 *)((const uint8_t *)a + r * stride);                       \
+  const int64_t nb = n / HUNCH_QK;                                                                                \
+  const __m512i offset = OFFSET;                                                                                  \
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};          \
+  int64_t i = 0;                                                                                                  \
+  for (; i + 1 < nb; i += 2) {                                                                                    \
+    __m512i q = DECODE;                                                                                           \
+    /* Activation scales: lanes 0..3 rows' block i, lanes 4..7 block i+1; times the weight scale of each block. */ \
+    __m256 ad = _mm256_cvtph_ps(_mm_setr_epi16((short)y[0][i].d, (short)y[1][i].d, (short)y[2][i].d,           \
+                                               (short)y[3][i].d, (short)y[0][i + 1].d, (short)y[1][i + 1].d,     \
+                                               (short)y[2][i + 1].d, (short)y[3][i + 1].d));                     \
+    __m128 wd = _mm_cvtph_ps(_mm_setr_epi16((short)x[i].d, (short)x[i + 1].d, 0, 0, 0, 0, 0, 0));              \
+    __m256 wd8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(wd), _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1)); \
+    __m512 products = _mm512_castps256_ps512(_mm256_mul_ps(ad, wd8));                                             \
+    for (int r = 0; r < 4; r++) {                                                                                 \
+      __m512i yv = activations64(y[r][i].qs, y[r][i + 1].qs);                                                     \
+      __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv);                                           \
+      sum = _mm512_sub_epi32(sum, _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, yv));                       \
+      __m512i spread = _mm512_setr_epi32(r, r, r, r, r, r, r, r, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4,  \
+                                         r + 4);                                                                  \
+      acc[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread, products), _mm512_cvtepi32_ps(sum), acc[r]);         \
+    }                                                                                                             \
+  }                                                                                                               \
+  for (int r = 0; r < 4; r++) {                                                                                   \
+    out[r] = _mm512_reduce_add_ps(acc[r]);                                                                        \
+    if (i < nb) out[r] += SINGLE(HUNCH_QK, x + i, y[r] + i);                                                      \
+  }
+
+static inline TARGET512 __m512i q5_0_pair(const block_q5_0 *b) {
+  uint32_t h0, h1;
+  memcpy(&h0, b[0].qh, 4);
+  memcpy(&h1, b[1].qh, 4);
+  __m512i q = nibbles64(b[0].qs, b[1].qs);
+  return _mm512_mask_add_epi8(q, (__mmask64)h0 | ((__mmask64)h1 << 32), q, _mm512_set1_epi8(16));
+}
+
+TARGET512 void hunch_dot4_q5_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  DOT4_BODY(block_q5_0, q5_0_pair(x + i), _mm512_set1_epi8(16), hunch_dot_q5_0_vnni)
+}
+
+TARGET512 void hunch_dot4_q4_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  DOT4_BODY(block_q4_0, nibbles64(x[i].qs, x[i + 1].qs), _mm512_set1_epi8(8), hunch_dot_q4_0_vnni)
+}
+
+TARGET512 void hunch_dot4_q8_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  DOT4_BODY(block_q8_0,
+            _mm512_xor_si512(activations64(x[i].qs, x[i + 1].qs), _mm512_set1_epi8((char)0x80)),
+            _mm512_set1_epi8((char)0x80), hunch_dot_q8_0_vnni)
+}
 #endif

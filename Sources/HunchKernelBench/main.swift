@@ -27,3 +27,12 @@ if typeNames == nil {
     }
   }
 }
+if typeNames == nil {
+  // Prompt processing: 64 activation rows through the model's large matrices.
+  for (type, rows, columns) in [(TensorType.q5_0, 4864, 896), (.q8_0, 4864, 896), (.q4_K, 896, 4864), (.q6_K, 896, 4864)] {
+    if let perSecond = try? KernelBench.batchRowsPerSecond(type: type, rows: rows, columns: columns, batch: 64,
+                                                           threads: threads) {
+      print("\(type) \(rows)x\(columns) batch 64: \(Int(perSecond)) rows/s")
+    }
+  }
+}

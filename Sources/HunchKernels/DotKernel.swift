@@ -26,6 +26,7 @@ public struct DotKernel: @unchecked Sendable {
   public let weightType: TensorType
   public let level: KernelLevel
   let function: hunch_dot_fn
+  let function4: hunch_dot4_fn?  // four activation rows per call, where the level has such a kernel
 
   /// Weight types that have kernels at every level.
   public static let supportedTypes: Set<TensorType> = [.f32, .f16, .q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K]
@@ -38,6 +39,22 @@ public struct DotKernel: @unchecked Sendable {
     self.weightType = weightType
     self.level = level
     self.function = function
+    function4 = hunch_dot4_function(weightType.rawValue, level.rawValue)
+  }
+
+  /// Whether `dot4` has its own kernel (otherwise it runs `dot` four times).
+  public var hasFourRowKernel: Bool { function4 != nil }
+
+  /// Dot products of one weight row with four activation rows `activationStride` bytes apart, into `out[0..<4]`.
+  public func dot4(
+    count: Int, weights: UnsafeRawPointer, activations: UnsafeRawPointer, activationStride: Int,
+    out: UnsafeMutablePointer<Float>
+  ) {
+    if let function4 {
+      function4(Int64(count), weights, activations, activationStride, out)
+    } else {
+      for r in 0..<4 { out[r] = dot(count: count, weights: weights, activations: activations + r * activationStride) }
+    }
   }
 
   /// Dot product of `count` elements; `count` must be whole blocks of the weight type and its partner format.

@@ -85,6 +85,29 @@ public enum KernelBench {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double(calls)
   }
 
+  /// Activation rows per second for a batch (prompt processing) through one weight matrix.
+  public static func batchRowsPerSecond(type: TensorType, rows: Int, columns: Int, batch: Int, threads: Int,
+                                        repetitions: Int = 5) throws -> Double {
+    guard let rowBytes = type.byteCount(elements: columns) else { throw KernelError(.badShape, "bad columns") }
+    let weights = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
+    defer { weights.deallocate() }
+    fillRandom(weights, bytes: rows * rowBytes)
+    let input = UnsafeMutablePointer<Float>.allocate(capacity: batch * columns)
+    defer { input.deallocate() }
+    for i in 0..<(batch * columns) { input[i] = Float(i % 23) - 11 }
+    let output = UnsafeMutablePointer<Float>.allocate(capacity: batch * rows)
+    defer { output.deallocate() }
+    let matmul = MatMul(pool: ThreadPool(threadCount: threads))
+    var best = Double.infinity
+    for _ in 0...repetitions {
+      let start = DispatchTime.now().uptimeNanoseconds
+      try matmul.multiply(weights: weights, type: type, rows: rows, columns: columns, input: input, batch: batch,
+                          output: output)
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return Double(batch) / best
+  }
+
   /// Random bytes whose half-float fields are harmless either way (the kernels' speed does not depend on values).
   static func fillRandom(_ buffer: UnsafeMutableRawPointer, bytes: Int) {
     var state: UInt64 = 0x1234_5678_9ABC_DEF1

@@ -72,8 +72,9 @@ public final class MatMul {
     // About eight chunks per thread balances uneven progress without making the shared counter hot.
     let chunk = max(4, rows / (pool.threadCount * 8))
     let function = kernel.function
+    let function4 = batch >= 4 ? kernel.function4 : nil
     pool.parallelFor(count: rows, chunk: chunk) { range in
-      hunch_matmul_rows(function, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
+      hunch_matmul_rows(function, function4, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
                         Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
     }
   }

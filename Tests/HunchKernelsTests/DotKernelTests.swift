@@ -110,6 +110,46 @@ final class DotKernelTests: XCTestCase {
     }
   }
 
+  func testFourRowKernelsMatchReference() throws {
+    var rng = SplitMix(seed: 23)
+    for type in Self.types {
+      let partner = try XCTUnwrap(Quantize.partner(for: type))
+      for level in KernelLevel.allCases where level.isSupported {
+        let kernel = try DotKernel(weightType: type, level: level)
+        for count in Self.counts(type) {
+          let weights = TestData.weights(type, count: count, rng: &rng)
+          let rowBytes = try XCTUnwrap(partner.byteCount(elements: count))
+          let stride = rowBytes + 6  // rows need not be packed
+          var activations = [UInt8](repeating: 0, count: 4 * stride)
+          let patterns: [TestData.ActivationPattern] = [.gaussian, .ties, .spiky, .zeros]
+          for r in 0..<4 {
+            let input = TestData.activations(count: count, pattern: patterns[r], rng: &rng)
+            try input.withUnsafeBufferPointer { x in
+              try activations.withUnsafeMutableBytes { y in
+                try Quantize.row(partner, source: x.baseAddress!, destination: y.baseAddress! + r * stride, count: count)
+              }
+            }
+          }
+          var out = [Float](repeating: .nan, count: 4)
+          try weights.withUnsafeBytes { w in
+            try activations.withUnsafeBytes { a in
+              kernel.dot4(count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
+                          out: &out)
+              for r in 0..<4 {
+                let reference = try ReferenceDot.dot(type, count: count, weights: w.baseAddress!,
+                                                     activations: a.baseAddress! + r * stride)
+                let single = kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress! + r * stride)
+                // Same float operations per block as the one-row kernel; only the final reductions may differ.
+                XCTAssertEqual(out[r], single, accuracy: DotKernel.relativeTolerance * (abs(reference) + abs(single)) + 1e-30,
+                               "\(type) \(level) n=\(count) row \(r) (four-row kernel: \(kernel.hasFourRowKernel))")
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   func testBestLevelOnThisMachine() throws {
     // Informational on other machines; on x86 with AVX2 the SIMD path must be chosen.
     if KernelLevel.avx2.isSupported { XCTAssertGreaterThanOrEqual(KernelLevel.best.rawValue, KernelLevel.avx2.rawValue) }

@@ -25,6 +25,14 @@ typedef float (*hunch_dot_fn)(int64_t n, const void *weights, const void *activa
 /// not supported by this build).
 hunch_dot_fn hunch_dot_function(uint32_t weight_type, int level);
 
+/// Four dot products of one weight row with four activation rows `activation_stride` bytes apart:
+/// out[r] = dot(weights, activations + r * activation_stride). Used for prompt batches (decodes each weight once).
+typedef void (*hunch_dot4_fn)(int64_t n, const void *weights, const void *activations, size_t activation_stride,
+                              float *out);
+
+/// The four-row kernel for a weight type at a level, or NULL when there is none (callers then use the dot kernel).
+hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level);
+
 /// Activation quantizers, rounding as ggml's x86 code does (nearest-even). `n` is a multiple of 32 (Q8_0, Q8_1)
 /// or 256 (Q8_K).
 void hunch_quantize_q8_0(const float *x, void *y, int64_t n);
@@ -38,8 +46,9 @@ uint16_t hunch_float_to_half(float f);
 /// One thread's share of a matrix product: for rows in [row_start, row_end) and every activation row b in
 /// [0, batch): output[b * output_stride + row] = dot(weights row, activations row b).
 /// weights: (rows, weight_row_bytes); activations: (batch, activation_row_bytes); output: (batch, output_stride).
-/// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile.
-void hunch_matmul_rows(hunch_dot_fn dot, int64_t columns, const void *weights, size_t weight_row_bytes,
+/// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile; `dot4`
+/// (may be NULL) takes activation rows four at a time.
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights, size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride);
 
