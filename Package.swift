@@ -6,9 +6,10 @@ import PackageDescription
 //   HunchSyntax (tree-sitter) and HunchProvisioning (fetching models) stand beside them.
 let package = Package(
   name: "Hunch",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "hunch", targets: ["HunchCLI"])
+    .executable(name: "hunch", targets: ["HunchCLI"]),
+    .executable(name: "hunch-kernel-bench", targets: ["HunchKernelBench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -16,6 +17,7 @@ let package = Package(
   targets: [
     .target(name: "CHunchKernels", cSettings: [.unsafeFlags(["-O3"])]),
     .target(name: "HunchKernels", dependencies: ["CHunchKernels"]),
+    .executableTarget(name: "HunchKernelBench", dependencies: ["HunchKernels"]),
     .target(name: "HunchGGUF", dependencies: ["HunchKernels"]),
     .target(name: "HunchInference", dependencies: ["HunchGGUF", "HunchKernels"]),
     .target(name: "HunchProvisioning"),

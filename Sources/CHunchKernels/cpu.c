@@ -4,10 +4,40 @@ int hunch_cpu_features(void) {
   int features = 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) features |= 1;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+    features |= 1;
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
     features |= 2;
   if (__builtin_cpu_supports("avx512vnni")) features |= 4;
 #endif
   return features;
+}
+
+int hunch_level_supported(int level) {
+  int features = hunch_cpu_features();
+  switch (level) {
+  case HUNCH_LEVEL_PORTABLE: return 1;
+#if defined(__x86_64__)
+  case HUNCH_LEVEL_AVX2: return (features & 1) != 0;
+  case HUNCH_LEVEL_AVX512_VNNI: return (features & 7) == 7;
+  case HUNCH_LEVEL_AVX512: return (features & 7) == 7;
+#endif
+  default: return 0;
+  }
+}
+
+int hunch_best_level(void) {
+  static int best = -1;
+  if (best < 0) {
+    int level = HUNCH_LEVEL_AVX512;
+    while (level > HUNCH_LEVEL_PORTABLE && !hunch_level_supported(level)) level--;
+    best = level;
+  }
+  return best;
+}
+
+void hunch_cpu_relax(void) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#endif
 }

@@ -3,5 +3,57 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Instruction-set features found at run time (bit 0: AVX2+FMA, bit 1: AVX-512 F/BW/VL, bit 2: AVX-512 VNNI).
+/// Instruction-set features found at run time (bit 0: AVX2+FMA+F16C, bit 1: AVX-512 F/BW/VL, bit 2: AVX-512 VNNI).
 int hunch_cpu_features(void);
+
+/// Kernel families, slowest to fastest. A level is usable when `hunch_level_supported` says so.
+enum {
+  HUNCH_LEVEL_PORTABLE = 0,  // plain C, any CPU
+  HUNCH_LEVEL_AVX2 = 1,  // AVX2 + FMA + F16C
+  HUNCH_LEVEL_AVX512_VNNI = 2,  // the AVX2 kernels with AVX-512 VL/BW/VNNI instructions on 256-bit vectors
+  HUNCH_LEVEL_AVX512 = 3,  // level 2 plus 512-bit kernels (two blocks per vector) for the 32-element formats
+};
+int hunch_level_supported(int level);
+/// The fastest level this CPU runs.
+int hunch_best_level(void);
+
+/// Dot product of one weight row (`n` elements in the weight type's blocks) with one activation row in the weight
+/// type's partner format (Q8_0, Q8_1, Q8_K blocks; float for F32 and F16 weights).
+typedef float (*hunch_dot_fn)(int64_t n, const void *weights, const void *activations);
+
+/// The dot kernel for a ggml weight type id at a level, or NULL when that type has no kernel (or the level is
+/// not supported by this build).
+hunch_dot_fn hunch_dot_function(uint32_t weight_type, int level);
+
+/// Four dot products of one weight row with four activation rows `activation_stride` bytes apart:
+/// out[r] = dot(weights, activations + r * activation_stride). Used for prompt batches (decodes each weight once).
+typedef void (*hunch_dot4_fn)(int64_t n, const void *weights, const void *activations, size_t activation_stride,
+                              float *out);
+
+/// The four-row kernel for a weight type at a level, or NULL when there is none (callers then use the dot kernel).
+hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level);
+
+/// Activation quantizers, rounding as ggml's x86 code does (nearest-even). `n` is a multiple of 32 (Q8_0, Q8_1)
+/// or 256 (Q8_K).
+void hunch_quantize_q8_0(const float *x, void *y, int64_t n);
+void hunch_quantize_q8_1(const float *x, void *y, int64_t n);
+void hunch_quantize_q8_K(const float *x, void *y, int64_t n);
+
+/// Half-float conversions (round to nearest even, like F16C).
+float hunch_half_to_float(uint16_t h);
+uint16_t hunch_float_to_half(float f);
+
+/// One thread's share of a matrix product: for rows in [row_start, row_end) and every activation row b in
+/// [0, batch): output[b * output_stride + row] = dot(weights row, activations row b).
+/// weights: (rows, weight_row_bytes); activations: (batch, activation_row_bytes); output: (batch, output_stride).
+/// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile; `dot4`
+/// (may be NULL) takes activation rows four at a time.
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights, size_t weight_row_bytes,
+                       int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
+                       int64_t batch, float *output, int64_t output_stride);
+
+/// A spin-wait hint for busy loops (PAUSE on x86).
+void hunch_cpu_relax(void);
+
+/// XOR of all 8-byte words in a buffer: a memory read-bandwidth probe for benchmarks.
+uint64_t hunch_read_bytes(const void *data, size_t bytes);

@@ -1,0 +1,193 @@
+// 512-bit kernels for the 32-element formats on CPUs with AVX-512 BW/VNNI: two blocks per vector. They take
+// unsigned quants (stored value + offset) into VPDPBUSD and remove offset·Σy with a second VPDPBUSD, which is exact.
+// An odd last block goes to the 256-bit kernel.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+#include "blocks.h"
+
+#define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+// Half to float in a zeroed register (see x86_body.h: otherwise the insert may target the accumulator's register).
+static inline TARGET512 float half512(uint16_t h) {
+  __m128i v;
+  __asm__("vmovd %k1, %0" : "=x"(v) : "r"((uint32_t)h));  // zero-extending: no stale upper lanes
+  return _mm_cvtss_f32(_mm_cvtph_ps(v));
+}
+
+// 64 nibbles of two 16-byte arrays, in element order: a's low, a's high, b's low, b's high.
+static inline TARGET512 __m512i nibbles64(const uint8_t *a, const uint8_t *b) {
+  __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
+                                         _mm_loadu_si128((const __m128i *)b), 1);
+  __m512i spread = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 1, 0, 1, 2, 3, 2, 3), _mm512_castsi256_si512(both));
+  spread = _mm512_srlv_epi64(spread, _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4));
+  return _mm512_and_si512(spread, _mm512_set1_epi8(0x0F));
+}
+
+static inline TARGET512 __m512i activations64(const int8_t *a, const int8_t *b) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a)),
+                            _mm256_loadu_si256((const __m256i *)b), 1);
+}
+
+// The combined scales of two blocks, wa·aa in lanes 0..7 and wb·ab in lanes 8..15 (where each block's sums sit).
+// The four halves are converted in one instruction from a freshly built register, so no block's scale waits on the
+// accumulator of the one before.
+static inline TARGET512 __m128 products2(uint16_t wa, uint16_t aa, uint16_t wb, uint16_t ab) {
+  __m128 h = _mm_cvtph_ps(_mm_setr_epi16((short)wa, (short)wb, (short)aa, (short)ab, 0, 0, 0, 0));
+  return _mm_mul_ps(h, _mm_movehl_ps(h, h));  // lane 0: wa·aa, lane 1: wb·ab
+}
+
+static inline TARGET512 __m512 scales2(uint16_t wa, uint16_t aa, uint16_t wb, uint16_t ab) {
+  __m128 products = products2(wa, aa, wb, ab);
+  const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  return _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(products));
+}
+
+float hunch_dot_q4_0_vnni(int64_t n, const void *w, const void *a);
+float hunch_dot_q4_1_vnni(int64_t n, const void *w, const void *a);
+float hunch_dot_q5_0_vnni(int64_t n, const void *w, const void *a);
+float hunch_dot_q8_0_vnni(int64_t n, const void *w, const void *a);
+
+TARGET512 float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a) {
+  const block_q5_0 *x = w;
+  const block_q8_0 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  const __m512i sixteen = _mm512_set1_epi8(16);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    uint32_t h0, h1;
+    memcpy(&h0, x[i].qh, 4);
+    memcpy(&h1, x[i + 1].qh, 4);
+    __mmask64 high = (__mmask64)h0 | ((__mmask64)h1 << 32);
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
+    q = _mm512_mask_add_epi8(q, high, q, sixteen);  // stored value 0..31 = element + 16
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, yv));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+  }
+  float total = _mm512_reduce_add_ps(acc);
+  if (i < nb) total += hunch_dot_q5_0_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+
+TARGET512 float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a) {
+  const block_q4_0 *x = w;
+  const block_q8_0 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  const __m512i eight = _mm512_set1_epi8(8);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);  // element + 8
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, yv));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+  }
+  float total = _mm512_reduce_add_ps(acc);
+  if (i < nb) total += hunch_dot_q4_0_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+
+TARGET512 float hunch_dot_q4_1_avx512(int64_t n, const void *w, const void *a) {
+  const block_q4_1 *x = w;
+  const block_q8_1 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  __m512 acc = _mm512_setzero_ps();
+  __m128 offsets = _mm_setzero_ps();  // Σ m·s in lanes 0 and 1
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv);
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+    offsets = _mm_add_ps(offsets, products2(x[i].m, y[i].s, x[i + 1].m, y[i + 1].s));
+  }
+  float total = _mm512_reduce_add_ps(acc) + (_mm_cvtss_f32(offsets) + _mm_cvtss_f32(_mm_movehdup_ps(offsets)));
+  if (i < nb) total += hunch_dot_q4_1_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+
+TARGET512 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a) {
+  const block_q8_0 *x = w;
+  const block_q8_0 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  const __m512i bias = _mm512_set1_epi8((char)0x80);  // x + 128 as unsigned: flip the sign bit
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = _mm512_xor_si512(activations64(x[i].qs, x[i + 1].qs), bias);
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, yv));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+  }
+  float total = _mm512_reduce_add_ps(acc);
+  if (i < nb) total += hunch_dot_q8_0_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
+
+// ---- Four activation rows at once (prompt batches): each weight block pair is decoded once and its scales are
+// combined with all four rows' scales in one conversion.
+
+// Stored (unsigned) quants of two blocks plus the offset that turns them back into signed values.
+#define DOT4_BODY(BLOCK_T, DECODE, OFFSET, SINGLE)                                                                  \
+  const BLOCK_T *x = w;                                                                                           \
+  const block_q8_0 *y[4];                                                                                         \
+  for (int r = 0; r < 4; r++) y[r] = (const block_q8_0 *)((const uint8_t *)a + r * stride);                       \
+  const int64_t nb = n / HUNCH_QK;                                                                                \
+  const __m512i offset = OFFSET;                                                                                  \
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};          \
+  int64_t i = 0;                                                                                                  \
+  for (; i + 1 < nb; i += 2) {                                                                                    \
+    __m512i q = DECODE;                                                                                           \
+    /* Activation scales: lanes 0..3 rows' block i, lanes 4..7 block i+1; times the weight scale of each block. */ \
+    __m256 ad = _mm256_cvtph_ps(_mm_setr_epi16((short)y[0][i].d, (short)y[1][i].d, (short)y[2][i].d,           \
+                                               (short)y[3][i].d, (short)y[0][i + 1].d, (short)y[1][i + 1].d,     \
+                                               (short)y[2][i + 1].d, (short)y[3][i + 1].d));                     \
+    __m128 wd = _mm_cvtph_ps(_mm_setr_epi16((short)x[i].d, (short)x[i + 1].d, 0, 0, 0, 0, 0, 0));              \
+    __m256 wd8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(wd), _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1)); \
+    __m512 products = _mm512_castps256_ps512(_mm256_mul_ps(ad, wd8));                                             \
+    for (int r = 0; r < 4; r++) {                                                                                 \
+      __m512i yv = activations64(y[r][i].qs, y[r][i + 1].qs);                                                     \
+      __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv);                                           \
+      sum = _mm512_sub_epi32(sum, _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, yv));                       \
+      __m512i spread = _mm512_setr_epi32(r, r, r, r, r, r, r, r, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4,  \
+                                         r + 4);                                                                  \
+      acc[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread, products), _mm512_cvtepi32_ps(sum), acc[r]);         \
+    }                                                                                                             \
+  }                                                                                                               \
+  for (int r = 0; r < 4; r++) {                                                                                   \
+    out[r] = _mm512_reduce_add_ps(acc[r]);                                                                        \
+    if (i < nb) out[r] += SINGLE(HUNCH_QK, x + i, y[r] + i);                                                      \
+  }
+
+static inline TARGET512 __m512i q5_0_pair(const block_q5_0 *b) {
+  uint32_t h0, h1;
+  memcpy(&h0, b[0].qh, 4);
+  memcpy(&h1, b[1].qh, 4);
+  __m512i q = nibbles64(b[0].qs, b[1].qs);
+  return _mm512_mask_add_epi8(q, (__mmask64)h0 | ((__mmask64)h1 << 32), q, _mm512_set1_epi8(16));
+}
+
+TARGET512 void hunch_dot4_q5_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  DOT4_BODY(block_q5_0, q5_0_pair(x + i), _mm512_set1_epi8(16), hunch_dot_q5_0_vnni)
+}
+
+TARGET512 void hunch_dot4_q4_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  DOT4_BODY(block_q4_0, nibbles64(x[i].qs, x[i + 1].qs), _mm512_set1_epi8(8), hunch_dot_q4_0_vnni)
+}
+
+TARGET512 void hunch_dot4_q8_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  DOT4_BODY(block_q8_0,
+            _mm512_xor_si512(activations64(x[i].qs, x[i + 1].qs), _mm512_set1_epi8((char)0x80)),
+            _mm512_set1_epi8((char)0x80), hunch_dot_q8_0_vnni)
+}
+#endif

@@ -1,0 +1,38 @@
+// Kernel throughput for benchmark notes: `swift build -c release --product hunch-kernel-bench`, then
+// `.build/release/hunch-kernel-bench [threads] [level: portable|avx2|avx512-vnni|avx512] [types, e.g. Q5_0,Q8_0]`.
+import HunchKernels
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let threads = arguments.first.flatMap { Int($0) } ?? 2
+let level = arguments.dropFirst().first.flatMap { name in KernelLevel.allCases.first { $0.description == name } }
+  ?? .best
+let typeNames = arguments.dropFirst(2).first?.split(separator: ",").map(String.init)
+let types = typeNames.map { names in TensorType.allCases.filter { names.contains($0.description) } }
+  ?? [.q5_0, .q8_0, .q4_K, .q6_K, .q4_1, .q4_0, .f16]
+print("level: \(level), threads: \(threads)")
+if typeNames == nil {
+  for t in Set([1, threads]).sorted() { print(KernelBench.readBandwidth(threads: t)) }
+}
+for type in types {
+  do {
+    print(try KernelBench.matVec(type: type, threads: threads, level: level))
+  } catch {
+    print("\(type): \(error)")
+  }
+}
+if typeNames == nil {
+  for (type, rows, columns) in [(TensorType.q5_0, 896, 896), (.q5_0, 4864, 896), (.q4_K, 896, 4864)] {
+    if let us = try? KernelBench.smallMatVecMicroseconds(type: type, rows: rows, columns: columns, threads: threads) {
+      print("\(type) \(rows)x\(columns) mat-vec: \(us) µs per call")
+    }
+  }
+}
+if typeNames == nil {
+  // Prompt processing: 64 activation rows through the model's large matrices.
+  for (type, rows, columns) in [(TensorType.q5_0, 4864, 896), (.q8_0, 4864, 896), (.q4_K, 896, 4864), (.q6_K, 896, 4864)] {
+    if let perSecond = try? KernelBench.batchRowsPerSecond(type: type, rows: rows, columns: columns, batch: 64,
+                                                           threads: threads) {
+      print("\(type) \(rows)x\(columns) batch 64: \(Int(perSecond)) rows/s")
+    }
+  }
+}

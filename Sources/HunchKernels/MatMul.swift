@@ -1,0 +1,102 @@
+import CHunchKernels
+
+/// y = W·x for a batch of activation rows, on a thread pool, with quantized weights.
+///
+/// weights: (rows, columns) in `type`, one quantized row per output; input: (batch, columns) floats;
+/// output: (batch, rows) floats. The input is quantized once per call into the weight type's partner format
+/// (`Quantize.partner(for:)`) in a workspace that grows to the largest call and is then reused, so steady-state calls
+/// do not allocate. Rows are split into chunks across the pool; inside a chunk each weight row is reused against a
+/// tile of activation rows, so prompt batches read weights from cache rather than memory.
+/// Not thread-safe: one `multiply` at a time per instance (the workspace is shared).
+public final class MatMul {
+  public let pool: ThreadPool
+  public let level: KernelLevel
+  private var kernels: [TensorType: DotKernel] = [:]
+  private var workspace: UnsafeMutableRawPointer?
+  private var workspaceBytes = 0
+
+  public init(pool: ThreadPool, level: KernelLevel = .best) {
+    self.pool = pool
+    self.level = level.isSupported ? level : .best
+    for type in DotKernel.supportedTypes {
+      if let kernel = try? DotKernel(weightType: type, level: self.level) { kernels[type] = kernel }
+    }
+  }
+
+  deinit { workspace?.deallocate() }
+
+  /// Whether `multiply` can take weights of `type` with `columns` columns (whole blocks of the type and its partner).
+  public static func validate(type: TensorType, columns: Int) throws(KernelError) {
+    guard DotKernel.supportedTypes.contains(type), let partner = Quantize.partner(for: type) else {
+      throw KernelError(.unsupportedType, "no matmul for \(type) weights")
+    }
+    guard columns > 0, columns % type.blockSize == 0, columns % partner.blockSize == 0 else {
+      throw KernelError(.badShape, "\(columns) columns is not whole blocks of \(type) and its activations \(partner)")
+    }
+  }
+
+  /// output[b][r] = Σ_c weights[r][c] · input[b][c] for b in 0..<batch, r in 0..<rows.
+  public func multiply(
+    weights: UnsafeRawPointer, type: TensorType, rows: Int, columns: Int,
+    input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>
+  ) throws(KernelError) {
+    try Self.validate(type: type, columns: columns)
+    guard rows >= 0, batch >= 0 else { throw KernelError(.badShape, "negative rows \(rows) or batch \(batch)") }
+    guard rows > 0, batch > 0 else { return }
+    guard let kernel = kernels[type], let partner = Quantize.partner(for: type),
+      let activationRowBytes = Quantize.rowBytes(partner, columns: columns),
+      let weightRowBytes = type.byteCount(elements: columns)
+    else { throw KernelError(.unsupportedType, "no \(level) kernel for \(type) weights") }
+
+    let activations: UnsafeRawPointer
+    if partner == .f32 {
+      activations = UnsafeRawPointer(input)
+    } else {
+      let buffer = reserveWorkspace(bytes: activationRowBytes * batch)
+      if batch >= 4 {
+        pool.parallelFor(count: batch, chunk: 1) { range in
+          for b in range {
+            FastQuantize.row(partner, source: input + b * columns, destination: buffer + b * activationRowBytes,
+                             count: columns)
+          }
+        }
+      } else {
+        for b in 0..<batch {
+          FastQuantize.row(partner, source: input + b * columns, destination: buffer + b * activationRowBytes,
+                           count: columns)
+        }
+      }
+      activations = UnsafeRawPointer(buffer)
+    }
+
+    // About eight chunks per thread balances uneven progress without making the shared counter hot.
+    let chunk = max(4, rows / (pool.threadCount * 8))
+    let function = kernel.function
+    let function4 = batch >= 4 ? kernel.function4 : nil
+    pool.parallelFor(count: rows, chunk: chunk) { range in
+      hunch_matmul_rows(function, function4, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
+                        Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
+    }
+  }
+
+  /// Row `row` of a (rows, columns) weight matrix of `type`, dequantized into `destination` (columns floats):
+  /// the embedding lookup.
+  public static func dequantizeRow(
+    weights: UnsafeRawPointer, type: TensorType, columns: Int, row: Int, destination: UnsafeMutablePointer<Float>
+  ) throws(KernelError) {
+    guard row >= 0, let rowBytes = type.byteCount(elements: columns) else {
+      throw KernelError(.badShape, "row \(row) of \(columns) columns is not addressable in \(type)")
+    }
+    try Dequantize.row(type, source: weights + row * rowBytes, destination: destination, count: columns)
+  }
+
+  private func reserveWorkspace(bytes: Int) -> UnsafeMutableRawPointer {
+    if let workspace, workspaceBytes >= bytes { return workspace }
+    workspace?.deallocate()
+    let grown = max(bytes, workspaceBytes * 2)
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 64)
+    workspace = buffer
+    workspaceBytes = grown
+    return buffer
+  }
+}

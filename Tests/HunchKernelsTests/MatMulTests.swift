@@ -1,0 +1,74 @@
+import HunchKernels
+import XCTest
+
+final class MatMulTests: XCTestCase {
+  static let types: [TensorType] = [.q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .f16, .f32]
+
+  func testMatchesReferenceDotsForEveryTypeAndBatch() throws {
+    var rng = SplitMix(seed: 31)
+    let pool = ThreadPool(threadCount: 2)
+    let matmul = MatMul(pool: pool)
+    for type in Self.types {
+      let partner = try XCTUnwrap(Quantize.partner(for: type))
+      let columns = 512
+      let rows = 37
+      let rowBytes = try XCTUnwrap(type.byteCount(elements: columns))
+      let weights = TestData.weights(type, count: rows * columns, rng: &rng)
+      for batch in [1, 3, 20] {
+        let input = (0..<batch).flatMap { _ in TestData.activations(count: columns, pattern: .gaussian, rng: &rng) }
+        var output = [Float](repeating: .nan, count: batch * rows)
+        try weights.withUnsafeBytes { w in
+          try input.withUnsafeBufferPointer { x in
+            try output.withUnsafeMutableBufferPointer { y in
+              try matmul.multiply(weights: w.baseAddress!, type: type, rows: rows, columns: columns,
+                                  input: x.baseAddress!, batch: batch, output: y.baseAddress!)
+            }
+          }
+        }
+        for b in 0..<batch {
+          var activations = [UInt8](repeating: 0, count: try XCTUnwrap(partner.byteCount(elements: columns)))
+          try input.withUnsafeBufferPointer { x in
+            try activations.withUnsafeMutableBytes { a in
+              try Quantize.row(partner, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+            }
+          }
+          for r in 0..<rows {
+            let (reference, magnitude) = try weights.withUnsafeBytes { w in
+              try activations.withUnsafeBytes { a in
+                let row = w.baseAddress! + r * rowBytes
+                let value = try ReferenceDot.dot(type, count: columns, weights: row, activations: a.baseAddress!)
+                var deq = [Float](repeating: 0, count: columns)
+                try deq.withUnsafeMutableBufferPointer { try Dequantize.row(type, source: row, destination: $0.baseAddress!, count: columns) }
+                let acts = TestData.activationValues(partner, a.baseAddress!, count: columns)
+                return (value, zip(deq, acts).reduce(Float(0)) { $0 + abs($1.0 * $1.1) })
+              }
+            }
+            XCTAssertEqual(output[b * rows + r], reference, accuracy: DotKernel.relativeTolerance * magnitude + 1e-30,
+                           "\(type) batch \(batch) b=\(b) r=\(r)")
+          }
+        }
+      }
+    }
+  }
+
+  func testRejectsBadShapesAndTypes() throws {
+    let matmul = MatMul(pool: ThreadPool(threadCount: 1))
+    let weights = [UInt8](repeating: 0, count: 4096)
+    let input = [Float](repeating: 1, count: 512)
+    var output = [Float](repeating: 0, count: 16)
+    try weights.withUnsafeBytes { w in
+      try input.withUnsafeBufferPointer { x in
+        try output.withUnsafeMutableBufferPointer { y in
+          XCTAssertThrowsError(try matmul.multiply(weights: w.baseAddress!, type: .q4_K, rows: 1, columns: 288,
+                                                   input: x.baseAddress!, batch: 1, output: y.baseAddress!)) {
+            XCTAssertEqual(($0 as? KernelError)?.code, .badShape)
+          }
+          XCTAssertThrowsError(try matmul.multiply(weights: w.baseAddress!, type: .q2_K, rows: 1, columns: 256,
+                                                   input: x.baseAddress!, batch: 1, output: y.baseAddress!)) {
+            XCTAssertEqual(($0 as? KernelError)?.code, .unsupportedType)
+          }
+        }
+      }
+    }
+  }
+}
