@@ -1,0 +1,124 @@
+import HunchKernels
+
+extension Transformer {
+  /// Runs one batch (at most maxBatch tokens) through every layer, leaving the residual stream in `hidden` and the
+  /// batch's keys and values in the cache.
+  func runBatch(_ tokens: [Int32], cache: KVCache) {
+    let c = config
+    let n = tokens.count
+    let start = cache.length
+    let e = c.embedding
+
+    for (t, id) in tokens.enumerated() {
+      // Ids were range-checked by forward(); the embedding's type was checked at load.
+      try? Dequantize.row(
+        weights.tokenEmbedding.type, source: weights.tokenEmbedding.row(Int(id)), destination: hidden + t * e, count: e)
+      rotary.angles(position: start + t, into: ropeTable + t * c.headDimension)
+    }
+    ensureScores(capacity: cache.capacity)
+
+    for (l, layer) in weights.layers.enumerated() {
+      // Attention block.
+      normalize(n, layer.attentionNorm)
+      multiply(layer.query, normed, n, query)
+      multiply(layer.key, normed, n, key)
+      multiply(layer.value, normed, n, value)
+      addBias(layer.queryBias, query, n, c.queryDimension)
+      addBias(layer.keyBias, key, n, c.kvDimension)
+      addBias(layer.valueBias, value, n, c.kvDimension)
+      for t in 0..<n {
+        let table = UnsafePointer(ropeTable + t * c.headDimension)
+        rotary.apply(query + t * c.queryDimension, heads: c.heads, table: table)
+        rotary.apply(key + t * c.kvDimension, heads: c.kvHeads, table: table)
+        // The reference keeps K and V in half precision and multiplies Q in half precision against K.
+        VectorMath.roundToHalf(query + t * c.queryDimension, c.queryDimension)
+        let k = cache.keyRow(layer: l, position: start + t)
+        let v = cache.valueRow(layer: l, position: start + t)
+        k.update(from: key + t * c.kvDimension, count: c.kvDimension)
+        v.update(from: value + t * c.kvDimension, count: c.kvDimension)
+        VectorMath.roundToHalf(k, c.kvDimension)
+        VectorMath.roundToHalf(v, c.kvDimension)
+      }
+      attend(layer: l, tokens: n, start: start, cache: cache)
+      multiply(layer.attentionOutput, attention, n, projected)
+      VectorMath.add(hidden, projected, n * e)
+
+      // Feed-forward block.
+      normalize(n, layer.feedForwardNorm)
+      multiply(layer.gate, normed, n, gate)
+      multiply(layer.up, normed, n, up)
+      VectorMath.swiGLU(gate, up, n * c.feedForward)
+      multiply(layer.down, gate, n, projected)
+      VectorMath.add(hidden, projected, n * e)
+    }
+    cache.commit(length: start + n)
+  }
+
+  private func normalize(_ n: Int, _ weight: WeightVector) {
+    let e = config.embedding
+    let epsilon = config.rmsEpsilon
+    weight.values.withUnsafeBufferPointer { w in
+      guard let base = w.baseAddress else { return }
+      for t in 0..<n { VectorMath.rmsNorm(hidden + t * e, weight: base, epsilon: epsilon, count: e, into: normed + t * e) }
+    }
+  }
+
+  private func addBias(_ bias: WeightVector?, _ x: UnsafeMutablePointer<Float>, _ n: Int, _ width: Int) {
+    guard let bias else { return }
+    bias.values.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress else { return }
+      for t in 0..<n { VectorMath.add(x + t * width, base, width) }
+    }
+  }
+
+  func ensureScores(capacity: Int) {
+    let needed = pool.threadCount * capacity
+    guard needed > scoresCapacity else { return }
+    scores.deallocate()
+    scores = .allocate(capacity: needed)
+    scores.initialize(repeating: 0, count: needed)
+    scoresCapacity = needed
+  }
+
+  /// Causal grouped-query attention of the batch's queries over the cache, written to `attention`.
+  /// Work is split over (token, head) pairs; each worker has its own row of `scores`.
+  private func attend(layer: Int, tokens n: Int, start: Int, cache: KVCache) {
+    let c = config
+    let hd = c.headDimension
+    let group = c.heads / c.kvHeads
+    let scale = 1 / Float(hd).squareRoot()
+    let capacity = cache.capacity
+    let query = self.query
+    let attention = self.attention
+    let scores = self.scores
+    let keys = cache.keyRow(layer: layer, position: 0)
+    let values = cache.valueRow(layer: layer, position: 0)
+    let kvDimension = c.kvDimension
+    // Static round-robin over (token, head) pairs, one partition per thread, so each owns a row of `scores`.
+    let items = n * c.heads
+    let partitions = min(pool.threadCount, items)
+    pool.parallelFor(count: partitions, chunk: 1) { range in
+      for worker in range {
+        var item = worker
+        while item < items {
+          let t = item / c.heads
+          let h = item % c.heads
+          let kvOffset = (h / group) * hd
+          let q = UnsafePointer(query + t * c.queryDimension + h * hd)
+          let visible = start + t + 1  // causal: positions 0 ... start + t
+          let s = scores + worker * capacity
+          for j in 0..<visible {
+            s[j] = VectorMath.dot(q, keys + j * kvDimension + kvOffset, hd) * scale
+          }
+          VectorMath.softmax(s, visible)
+          let out = attention + t * c.queryDimension + h * hd
+          out.initialize(repeating: 0, count: hd)
+          for j in 0..<visible {
+            VectorMath.addScaled(out, values + j * kvDimension + kvOffset, s[j], hd)
+          }
+          item += partitions
+        }
+      }
+    }
+  }
+}

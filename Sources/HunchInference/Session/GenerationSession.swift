@@ -1,0 +1,106 @@
+import Foundation
+
+/// What a generation did, for `--stats`, `hunch complete --json` and the server's status.
+public struct GenerationStats: Sendable, Codable, Equatable {
+  public var promptTokens = 0
+  /// Prompt tokens whose keys and values were already in the cache from the previous request.
+  public var promptTokensReused = 0
+  public var promptTokensComputed = 0
+  public var generatedTokens = 0
+  public var promptSeconds = 0.0
+  public var generationSeconds = 0.0
+
+  public init() {}
+
+  public var generationTokensPerSecond: Double {
+    generationSeconds > 0 ? Double(generatedTokens) / generationSeconds : 0
+  }
+  public var promptTokensPerSecond: Double {
+    promptSeconds > 0 ? Double(promptTokensComputed) / promptSeconds : 0
+  }
+}
+
+/// Whether to go on after a token.
+public enum GenerationControl: Sendable {
+  case proceed
+  case stop
+}
+
+/// The one owner of a model, its KV cache and the tokens that cache holds.
+///
+/// A new prompt reuses the longest common token prefix with what the cache already holds and computes only the rest,
+/// so a completion request one keystroke after another costs a handful of tokens.
+public final class GenerationSession: @unchecked Sendable {
+  public let model: Transformer
+  public let cache: KVCache
+  /// The tokens whose keys and values are in the cache, in order.
+  public private(set) var cachedTokens: [Int32] = []
+
+  public init(model: Transformer, contextLength: Int) {
+    self.model = model
+    cache = model.makeCache(capacity: contextLength)
+  }
+
+  public var contextLength: Int { cache.capacity }
+
+  /// Feeds `prompt` (reusing the cached prefix) and returns the logits after its last token.
+  public func prefill(_ prompt: [Int32], stats: inout GenerationStats) throws(InferenceError) -> UnsafeBufferPointer<Float> {
+    guard !prompt.isEmpty else { throw InferenceError(.invalidToken, "the prompt is empty") }
+    let started = DispatchTime.now()
+    var common = 0
+    let limit = min(prompt.count, cachedTokens.count)
+    while common < limit && prompt[common] == cachedTokens[common] { common += 1 }
+    // The last prompt token is always run again: its logits are what the next token is chosen from.
+    let keep = min(common, prompt.count - 1)
+    cache.trim(to: keep)
+    cachedTokens.removeSubrange(keep...)
+    let fresh = Array(prompt[keep...])
+    let logits: UnsafeBufferPointer<Float>
+    do {
+      logits = try model.forward(fresh, cache: cache, logits: .last)
+    } catch {
+      cache.trim(to: keep)
+      throw error
+    }
+    cachedTokens.append(contentsOf: fresh)
+    stats.promptTokens += prompt.count
+    stats.promptTokensReused += keep
+    stats.promptTokensComputed += fresh.count
+    stats.promptSeconds += Self.seconds(since: started)
+    return logits
+  }
+
+  /// Greedy or sampled continuation of `prompt`, up to `maxTokens` new tokens. `onToken` sees each token as it is
+  /// chosen and can stop the generation; stop tokens end it without being returned.
+  public func generate(
+    prompt: [Int32], maxTokens: Int, sampler: Sampler = .greedy, stopTokens: Set<Int32> = [],
+    stats: inout GenerationStats, onToken: (Int32) -> GenerationControl = { _ in .proceed }
+  ) throws(InferenceError) -> [Int32] {
+    var sampler = sampler
+    var logits = try prefill(prompt, stats: &stats)
+    let started = DispatchTime.now()
+    defer { stats.generationSeconds += Self.seconds(since: started) }
+    var output: [Int32] = []
+    while output.count < maxTokens {
+      let token = sampler.sample(logits)
+      if stopTokens.contains(token) { break }
+      output.append(token)
+      stats.generatedTokens += 1
+      if onToken(token) == .stop { break }
+      if output.count == maxTokens || cache.length >= cache.capacity { break }
+      logits = try model.forward([token], cache: cache, logits: .last)
+      cachedTokens.append(token)
+    }
+    return output
+  }
+
+  /// Forgets the cache (for tests and for a model file that changed).
+  public func reset() {
+    cache.trim(to: 0)
+    cachedTokens.removeAll()
+  }
+
+  static func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+  }
+}
