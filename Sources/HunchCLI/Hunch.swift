@@ -5,6 +5,8 @@ struct Hunch: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "hunch",
     abstract: "Local AI code completion: a language server and command-line tools.",
-    subcommands: [Models.self, Inspect.self]
+    subcommands: [Models.self, Inspect.self, Serve.self],
+    // `hunch --stdio` is what LSP clients launch; it runs `serve`.
+    defaultSubcommand: Serve.self
   )
 }

@@ -47,11 +47,8 @@ public struct IncomingMessage: Sendable {
       guard let id = RequestID(idValue) else {
         return .failure(.init(id: nil, error: .invalidRequest("id must be an integer or a string")))
       }
-      if let params = envelope.params {
-        switch params {
-        case .array, .object: break
-        default: return .failure(.init(id: id, error: .invalidRequest("params must be an object or an array")))
-        }
+      if let params = envelope.params, params != .structured {
+        return .failure(.init(id: id, error: .invalidRequest("params must be an object or an array")))
       }
       return .success(IncomingMessage(kind: .request(id), method: method, body: body))
     }
@@ -76,9 +73,9 @@ public struct IncomingMessage: Sendable {
     var jsonrpc: JSONValue?
     var id: JSONValue?
     var method: JSONValue?
-    var params: JSONValue?
-    var result: JSONValue?
-    var error: JSONValue?
+    var params: ValueShape?
+    var result: ValueShape?
+    var error: ValueShape?
 
     init(from decoder: any Decoder) throws {
       let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -86,12 +83,34 @@ public struct IncomingMessage: Sendable {
       // Present-but-null is kept apart from absent: an id of null is not a notification.
       id = container.contains(.id) ? try container.decode(JSONValue.self, forKey: .id) : nil
       method = try container.decodeIfPresent(JSONValue.self, forKey: .method)
-      params = try container.decodeIfPresent(JSONValue.self, forKey: .params)
-      result = container.contains(.result) ? try container.decode(JSONValue.self, forKey: .result) : nil
-      error = try container.decodeIfPresent(JSONValue.self, forKey: .error)
+      params = try container.decodeIfPresent(ValueShape.self, forKey: .params)
+      result = container.contains(.result) ? try container.decode(ValueShape.self, forKey: .result) : nil
+      error = try container.decodeIfPresent(ValueShape.self, forKey: .error)
     }
 
     enum CodingKeys: String, CodingKey { case jsonrpc, id, method, params, result, error }
+  }
+
+  /// Whether a member is an object/array or a scalar, found without building the value (params can hold a whole
+  /// document).
+  private enum ValueShape: Decodable, Equatable {
+    case structured
+    case scalar
+
+    init(from decoder: any Decoder) throws {
+      if (try? decoder.container(keyedBy: AnyKey.self)) != nil || (try? decoder.unkeyedContainer()) != nil {
+        self = .structured
+      } else {
+        self = .scalar
+      }
+    }
+  }
+
+  private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
   }
 
   private struct ParamsEnvelope<Params: Decodable>: Decodable {
