@@ -86,6 +86,7 @@ final class CompletionBuildingTests: XCTestCase {
 final class Counter: @unchecked Sendable {
   private let lock = NSLock()
   private var stored = 0
-  func increment() { lock.withLock { stored += 1 } }
+  func increment() { add(1) }
+  func add(_ amount: Int) { lock.withLock { stored += amount } }
   var value: Int { lock.withLock { stored } }
 }

@@ -242,3 +242,10 @@ final class InProcessServer: @unchecked Sendable {
     client.closeInput()
   }
 }
+
+extension JSONValue {
+  subscript(index: Int) -> JSONValue? {
+    if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
+    return nil
+  }
+}
