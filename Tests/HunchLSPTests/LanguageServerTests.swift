@@ -196,6 +196,26 @@ final class LanguageServerTests: XCTestCase {
     XCTAssertGreaterThan(server.provider.callCount, 0)
   }
 
+  func testPopupAndGhostTextForTheSameKeystrokeShareOneGeneration() async throws {
+    let server = InProcessServer(provider: .inserting("Value()", delay: .milliseconds(50)))
+    _ = try await server.initialize()
+    server.open("file:///k.swift", "let v = make")
+    let popupID = server.client.sendRequest(completionRequest("file:///k.swift", 0, 12))
+    let inlineID = server.client.sendRequest(inlineRequest("file:///k.swift", 0, 12))
+    let popup = await server.client.response(to: popupID)
+    let inline = await server.client.response(to: inlineID)
+    XCTAssertEqual(popup?["result"]?["items"]?[0]?["textEdit"]?["newText"], "makeValue()")
+    XCTAssertEqual(inline?["result"]?["items"]?[0]?["insertText"], "Value()")
+    XCTAssertEqual(server.provider.callCount, 1)
+  }
+
+  func testTheClientIsToldWhichProviderAnswers() async throws {
+    let server = InProcessServer(provider: .inserting("x"))
+    _ = try await server.initialize()
+    let log = await server.client.waitFor("window/logMessage") { $0["method"] == "window/logMessage" }
+    XCTAssertTrue(log?["params"]?["message"]?.stringValue?.contains("ScriptedProvider") ?? false)
+  }
+
   func testOnlyOneGenerationRunsAtATime() async throws {
     let running = Counter()
     let peak = PeakTracker()
@@ -326,7 +346,7 @@ final class LanguageServerTests: XCTestCase {
     let status = try await client.call(ExecuteCommandRequest(command: "hunch.status"))
     XCTAssertEqual(status["openDocuments"], .integer(1))
     // Notifications never get a response; requests got exactly one each.
-    let notificationAnswers = client.messages.filter { $0["id"] == nil || $0["id"] == .null }
+    let notificationAnswers = client.messages.filter { $0["method"] == nil && ($0["id"] == nil || $0["id"] == .null) }
     XCTAssertEqual(notificationAnswers, [])
     XCTAssertTrue(server.logs.lines.contains { $0.contains("file:///never") })
   }

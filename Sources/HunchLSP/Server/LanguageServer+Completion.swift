@@ -19,18 +19,19 @@ extension LanguageServer {
       replyEmpty(to: id, isInline: isInline)
       return
     }
-    if let olderID = newestCompletion[uri], let older = inFlight[olderID] {
+    let slot = CompletionSlot(uri: uri, isInline: isInline)
+    if let olderID = newestCompletion[slot], let older = inFlight[olderID] {
       older.token.cancel(.superseded)
     }
     if let cached = suggestionCache.continuation(in: document, cursor: cursor) {
       statistics.answeredFromCache += 1
-      newestCompletion[uri] = nil
+      newestCompletion[slot] = nil
       reply(to: id, with: cached, in: document, isInline: isInline)
       return
     }
     let token = CancellationToken()
     inFlight[id] = InFlightCompletion(id: id, uri: uri, isInline: isInline, token: token)
-    newestCompletion[uri] = id
+    newestCompletion[slot] = id
     let cursorPosition = document.position(ofOffset: cursor, encoding: .utf8)
     let request = CompletionContextRequest(
       documentURI: uri, languageID: document.languageID, documentVersion: document.version, text: document.text,
@@ -54,6 +55,10 @@ extension LanguageServer {
     let suggestion: CompletionSuggestion?
     if token.isCancelled {
       suggestion = nil
+    } else if let cached = suggestionCache.continuation(in: document, cursor: request.cursorOffset) {
+      // The generation we waited for (often the other kind of request for the same keystroke) already answered.
+      statistics.answeredFromCache += 1
+      suggestion = cached
     } else {
       statistics.providerCalls += 1
       do {
@@ -68,7 +73,7 @@ extension LanguageServer {
       finishCancelled(id: id, token: token)
       return
     }
-    finish(id: id, uri: request.documentURI)
+    finish(id: id, slot: CompletionSlot(uri: request.documentURI, isInline: request.isInline))
     guard let suggestion, Self.isUsable(suggestion, for: request), !suggestion.text.isEmpty else {
       if let suggestion { log.error("dropped a suggestion with a bad range \(suggestion.replacedRange)") }
       replyEmpty(to: id, isInline: request.isInline)
@@ -91,14 +96,14 @@ extension LanguageServer {
     return true
   }
 
-  private func finish(id: RequestID, uri: DocumentURI) {
+  private func finish(id: RequestID, slot: CompletionSlot) {
     inFlight[id] = nil
-    if newestCompletion[uri] == id { newestCompletion[uri] = nil }
+    if newestCompletion[slot] == id { newestCompletion[slot] = nil }
   }
 
   private func finishCancelled(id: RequestID, token: CancellationToken) {
     guard let completion = inFlight[id] else { return }
-    finish(id: id, uri: completion.uri)
+    finish(id: id, slot: CompletionSlot(uri: completion.uri, isInline: completion.isInline))
     if token.reason == .clientCancelled {
       statistics.cancelled += 1
       connection.reply(to: id, withError: .requestCancelled)

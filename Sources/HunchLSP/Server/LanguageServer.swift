@@ -31,8 +31,14 @@ public actor LanguageServer {
   var documents = DocumentStore()
   var snippetSupport = false
   var inFlight: [RequestID: InFlightCompletion] = [:]
-  /// The newest completion request per document; an older one still running is superseded by a newer one.
-  var newestCompletion: [DocumentURI: RequestID] = [:]
+  /// Editors ask for popup items and ghost text side by side; each kind supersedes only its own older requests.
+  struct CompletionSlot: Hashable {
+    let uri: DocumentURI
+    let isInline: Bool
+  }
+
+  /// The newest completion request per document and kind; an older one still running is superseded by a newer one.
+  var newestCompletion: [CompletionSlot: RequestID] = [:]
   var suggestionCache = SuggestionCache()
   let gate = GenerationGate()
   var statistics = Statistics()
@@ -153,6 +159,10 @@ public actor LanguageServer {
           return
         }
         connection.reply(to: id, with: initialize(try message.decodeParams(InitializeRequest.self)))
+        connection.notify(
+          LogMessageNotification(
+            type: 3,
+            message: "hunch \(configuration.serverVersion) ready; completions from \(type(of: provider))"))
       case ShutdownRequest.method:
         phase = .shutDown
         cancelAllCompletions(.shutdown)
