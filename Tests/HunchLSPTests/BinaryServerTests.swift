@@ -109,7 +109,8 @@ final class BinaryServerTests: XCTestCase {
 
     let controlCharacters = (0..<32).map { String(format: "\\u%04x", $0) }.joined()
     client.sendBody(
-      #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///bin","languageId":"c","version":1,"text":"\#(controlCharacters)"}}}"#)
+      #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///bin","languageId":"c","version":1,"text":"\#(controlCharacters)"}}}"#
+    )
     await server.assertAnswers("a document of control characters")
 
     let outOfRange = try await client.call(
@@ -126,7 +127,8 @@ final class BinaryServerTests: XCTestCase {
 
     let big = String(repeating: "let value = 12345 // 😀 a line of a large file\n", count: 20 * 1024 * 1024 / 48)
     client.sendNotification(
-      DidOpenTextDocumentNotification(textDocument: .init(uri: "file:///big", languageId: "swift", version: 1, text: big)))
+      DidOpenTextDocumentNotification(
+        textDocument: .init(uri: "file:///big", languageId: "swift", version: 1, text: big)))
     client.sendNotification(
       DidChangeTextDocumentNotification(
         textDocument: .init(uri: "file:///big", version: 2),

@@ -86,7 +86,8 @@ final class FrameDecoderTests: XCTestCase {
   }
 
   func testGarbageBeforeAHeaderIsSkipped() {
-    let stream = Array("garbage!!\r\n".utf8) + Array(frame(Data("{\"x\":2}".utf8)))
+    let stream =
+      Array("garbage!!\r\n".utf8) + Array(frame(Data("{\"x\":2}".utf8)))
       + Array("\r\n".utf8) + Array(frame(Data("{\"y\":3}".utf8)))
     for events in [decodeAllAtOnce(stream), decodeByteByByte(stream)] {
       XCTAssertEqual(bodies(events), ["{\"x\":2}", "{\"y\":3}"])

@@ -90,7 +90,8 @@ final class LanguageServerTests: XCTestCase {
     let list = try await server.client.call(inlineRequest("file:///a.swift", 1, 10))
     XCTAssertEqual(list.items.count, 1)
     XCTAssertEqual(list.items.first?.insertText, "(x: Int) -> Int {")
-    XCTAssertEqual(list.items.first?.range, Range(start: .init(line: 1, character: 10), end: .init(line: 1, character: 10)))
+    XCTAssertEqual(
+      list.items.first?.range, Range(start: .init(line: 1, character: 10), end: .init(line: 1, character: 10)))
 
     let seen = try XCTUnwrap(server.provider.requests.first)
     XCTAssertEqual(seen.documentURI, "file:///a.swift")

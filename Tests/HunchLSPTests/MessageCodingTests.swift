@@ -53,6 +53,9 @@ final class MessageCodingTests: XCTestCase {
       from: Data(#"{"processId":null,"capabilities":{"workspace":{"applyEdit":true}},"trace":"off"}"#.utf8))
     XCTAssertNil(decoded.processId)
     XCTAssertFalse(decoded.capabilities.snippetSupport)
+    let bare = try JSONDecoder().decode(InitializeRequest.self, from: Data("{}".utf8))
+    XCTAssertEqual(bare.capabilities, ClientCapabilities())
+    XCTAssertThrowsError(try JSONDecoder().decode(InitializeRequest.self, from: Data(#"{"processId":"x"}"#.utf8)))
   }
 
   func testInitializeResult() throws {

@@ -37,7 +37,8 @@ final class TextDocumentTests: XCTestCase {
     XCTAssertEqual(try doc.offset(of: .init(line: 0, character: -4), encoding: .utf16), 0)
     XCTAssertThrowsError(try doc.offset(of: .init(line: 3, character: 0), encoding: .utf16))
     XCTAssertThrowsError(try doc.offset(of: .init(line: -1, character: 0), encoding: .utf16))
-    XCTAssertEqual(try doc.offset(of: .init(line: 9, character: 0), encoding: .utf16, clampingLines: true), doc.bytes.count)
+    XCTAssertEqual(
+      try doc.offset(of: .init(line: 9, character: 0), encoding: .utf16, clampingLines: true), doc.bytes.count)
   }
 
   func testIncrementalEditsAcrossSurrogatePairs() throws {

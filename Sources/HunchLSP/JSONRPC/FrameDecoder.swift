@@ -93,7 +93,9 @@ public struct FrameDecoder: Sendable {
       let searchEnd = min(buffer.count, start + limits.maximumHeaderBytes + Self.terminator.count)
       guard let headerEnd = find(Self.terminator, from: start, to: searchEnd) else {
         if buffer.count - start > limits.maximumHeaderBytes + Self.terminator.count {
-          if let event = refuse(.headerTooLarge, "no blank line within \(limits.maximumHeaderBytes) header bytes", skipTo: nil) {
+          if let event = refuse(
+            .headerTooLarge, "no blank line within \(limits.maximumHeaderBytes) header bytes", skipTo: nil)
+          {
             return event
           }
           continue

@@ -26,7 +26,9 @@ public enum ErrorCode {
 }
 
 extension ResponseError {
-  public static func parseError(_ message: String) -> ResponseError { .init(code: ErrorCode.parseError, message: message) }
+  public static func parseError(_ message: String) -> ResponseError {
+    .init(code: ErrorCode.parseError, message: message)
+  }
   public static func invalidRequest(_ message: String) -> ResponseError {
     .init(code: ErrorCode.invalidRequest, message: message)
   }

@@ -29,6 +29,16 @@ public struct InitializeRequest: RequestType, Hashable {
     self.capabilities = capabilities
     self.initializationOptions = initializationOptions
   }
+
+  /// `capabilities` is required by the spec, but a client that leaves it out still gets a server with defaults.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    processId = try container.decodeIfPresent(Int.self, forKey: .processId)
+    clientInfo = try container.decodeIfPresent(ClientInfo.self, forKey: .clientInfo)
+    rootUri = try container.decodeIfPresent(DocumentURI.self, forKey: .rootUri)
+    capabilities = try container.decodeIfPresent(ClientCapabilities.self, forKey: .capabilities) ?? ClientCapabilities()
+    initializationOptions = try container.decodeIfPresent(JSONValue.self, forKey: .initializationOptions)
+  }
 }
 
 public struct InitializeResult: Codable, Hashable, Sendable {

@@ -87,7 +87,8 @@ extension LanguageServer {
   static func isUsable(_ suggestion: CompletionSuggestion, for request: CompletionContextRequest) -> Bool {
     let range = suggestion.replacedRange
     let utf8 = request.text.utf8
-    guard range.lowerBound >= 0, range.upperBound <= utf8.count, range.contains(request.cursorOffset)
+    guard range.lowerBound >= 0, range.upperBound <= utf8.count,
+      range.contains(request.cursorOffset)
         || range.lowerBound == request.cursorOffset || range.upperBound == request.cursorOffset
     else { return false }
     for bound in [range.lowerBound, range.upperBound] where bound < utf8.count {

@@ -12,7 +12,8 @@ public struct DocumentStore: Sendable {
   public subscript(uri: DocumentURI) -> TextDocument? { documents[uri] }
 
   public mutating func open(_ item: TextDocumentItem) {
-    documents[item.uri] = TextDocument(uri: item.uri, languageID: item.languageId, version: item.version, text: item.text)
+    documents[item.uri] = TextDocument(
+      uri: item.uri, languageID: item.languageId, version: item.version, text: item.text)
   }
 
   /// Applies the changes in order. If one cannot be applied, none are kept: the document stays as it was.

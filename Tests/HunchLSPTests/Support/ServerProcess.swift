@@ -52,7 +52,8 @@ final class ServerProcess: @unchecked Sendable {
       if !process.isRunning { return process.terminationStatus }
       try? await Task.sleep(for: .milliseconds(10))
     }
-    XCTFail("the server did not exit within \(timeout) s; stderr:\n\(standardError.suffix(2000))", file: file, line: line)
+    XCTFail(
+      "the server did not exit within \(timeout) s; stderr:\n\(standardError.suffix(2000))", file: file, line: line)
     return nil
   }
 
