@@ -74,8 +74,12 @@ extension LanguageServer {
       return
     }
     finish(id: id, slot: CompletionSlot(uri: request.documentURI, isInline: request.isInline))
-    guard let suggestion, Self.isUsable(suggestion, for: request), !suggestion.text.isEmpty else {
-      if let suggestion { log.error("dropped a suggestion with a bad range \(suggestion.replacedRange)") }
+    guard let suggestion, !suggestion.text.isEmpty else {
+      replyEmpty(to: id, isInline: request.isInline)
+      return
+    }
+    guard Self.isUsable(suggestion, for: request) else {
+      log.error("dropped a suggestion with a bad range \(suggestion.replacedRange)")
       replyEmpty(to: id, isInline: request.isInline)
       return
     }
