@@ -25,6 +25,8 @@ struct Serve: AsyncParsableCommand {
   func run() async throws {
     let log = Logger(minimumLevel: verbose ? .debug : .info)
     let protocolOutput = try StandardStreams.protectStandardOutput()
+    // A plain print on purpose: it must land on stderr now, and the binary tests check that it does.
+    print("hunch: language server on stdio (stdout is the protocol's alone)")
     let connection = JSONRPCConnection(inputFD: STDIN_FILENO, outputFD: protocolOutput, log: log)
     let server = LanguageServer(
       connection: connection, provider: NoModelCompletionProvider(),

@@ -30,8 +30,10 @@ final class BinaryServerTests: XCTestCase {
     client.sendNotification(ExitNotification())
     let exitStatus = await server.waitForExit()
     XCTAssertEqual(exitStatus, 0)
-    // Log lines went to stderr, and stdout held nothing but protocol messages (the client parsed them all).
+    // Log lines and a deliberate print() went to stderr; stdout held nothing but protocol messages.
     XCTAssertTrue(server.standardError.contains("initialized"))
+    XCTAssertTrue(server.standardError.contains("hunch: language server on stdio"))
+    XCTAssertEqual(client.malformedMessageCount, 0)
   }
 
   func testPlainStdioFlagAndExitWithoutShutdown() async throws {
@@ -145,5 +147,6 @@ final class BinaryServerTests: XCTestCase {
     let exitStatus = await server.waitForExit()
     XCTAssertEqual(exitStatus, 0)
     XCTAssertTrue(server.standardError.contains("bad frame"))
+    XCTAssertEqual(client.malformedMessageCount, 0)
   }
 }

@@ -247,10 +247,12 @@ public actor LanguageServer {
     guard pid > 0 else { return }
     let interval = configuration.parentProcessCheckInterval
     let continuation = eventContinuation
+    // A dead parent that nobody has reaped yet still answers kill(pid, 0); being re-parented gives it away.
+    let isOurParent = getppid() == pid
     parentWatcher = Task.detached {
       while !Task.isCancelled {
         try? await Task.sleep(for: interval)
-        if kill(pid, 0) == -1 && errno == ESRCH {
+        if (kill(pid, 0) == -1 && errno == ESRCH) || (isOurParent && getppid() != pid) {
           continuation?.yield(.parentProcessDied(pid))
           return
         }

@@ -11,6 +11,7 @@ final class TestClient: @unchecked Sendable {
   private let lock = NSLock()
   private var received: [JSONValue] = []
   private var readerDone = false
+  private var framingErrors = 0
   private var nextID = 1000
 
   init(toServer: Int32, fromServer: Int32) {
@@ -29,6 +30,7 @@ final class TestClient: @unchecked Sendable {
       if count <= 0 { break }
       for event in decoder.push(chunk[0..<count]) {
         guard case .body(let body) = event, let value = try? JSONDecoder().decode(JSONValue.self, from: body) else {
+          lock.withLock { framingErrors += 1 }
           continue
         }
         lock.withLock { received.append(value) }
@@ -38,6 +40,8 @@ final class TestClient: @unchecked Sendable {
   }
 
   var isClosedByServer: Bool { lock.withLock { readerDone } }
+  /// Frames or bodies from the server that were not well-formed JSON-RPC: there must be none.
+  var malformedMessageCount: Int { lock.withLock { framingErrors } }
   var messages: [JSONValue] { lock.withLock { received } }
 
   // MARK: Sending
