@@ -30,7 +30,10 @@ struct Serve: AsyncParsableCommand {
     let connection = JSONRPCConnection(inputFD: STDIN_FILENO, outputFD: protocolOutput, log: log)
     let server = LanguageServer(
       connection: connection, provider: NoModelCompletionProvider(),
-      configuration: ServerConfiguration(debounce: .milliseconds(debounceMs)), log: log)
+      configuration: ServerConfiguration(
+        debounce: .milliseconds(debounceMs),
+        startupWarning: "Hunch: no completion model is wired in yet, so suggestions are empty."),
+      log: log)
     let status = await server.run()
     // The reader thread may still be blocked in read(); the process ends here regardless.
     Foundation.exit(status)

@@ -26,6 +26,8 @@ final class BinaryServerTests: XCTestCase {
     let status = try await client.call(ExecuteCommandRequest(command: "hunch.status"))
     XCTAssertEqual(status["provider"], "NoModelCompletionProvider")
     XCTAssertEqual(status["openDocuments"], .integer(1))
+    let warning = await client.waitFor("window/showMessage") { $0["method"] == "window/showMessage" }
+    XCTAssertEqual(warning?["params"]?["type"], .integer(2))
     _ = try await client.call(ShutdownRequest())
     client.sendNotification(ExitNotification())
     let exitStatus = await server.waitForExit()

@@ -317,6 +317,36 @@ final class LanguageServerTests: XCTestCase {
     await assertError(server.client, unknown, ErrorCode.invalidParams)
   }
 
+  func testWorkspaceSettingsFileIsReadAndOverriddenByInitializationOptions() async throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-ws-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    try Data(#"{"hunch":{"debounceMilliseconds":33}}"#.utf8)
+      .write(to: root.appendingPathComponent(ServerConfiguration.workspaceFileName))
+
+    let fromFile = InProcessServer(provider: .inserting("x"))
+    var request = InProcessServer.initializeRequest()
+    request.rootUri = root.absoluteString
+    _ = try await fromFile.client.call(request)
+    let status = try await fromFile.client.call(ExecuteCommandRequest(command: "hunch.status"))
+    XCTAssertEqual(status["debounceMilliseconds"], .integer(33))
+
+    let overridden = InProcessServer(provider: .inserting("x"))
+    request.initializationOptions = .object(["debounceMilliseconds": 4])
+    _ = try await overridden.client.call(request)
+    let second = try await overridden.client.call(ExecuteCommandRequest(command: "hunch.status"))
+    XCTAssertEqual(second["debounceMilliseconds"], .integer(4))
+
+    // A broken file is logged and ignored.
+    try Data("{not json".utf8).write(to: root.appendingPathComponent(ServerConfiguration.workspaceFileName))
+    let broken = InProcessServer(provider: .inserting("x"))
+    request.initializationOptions = nil
+    _ = try await broken.client.call(request)
+    let third = try await broken.client.call(ExecuteCommandRequest(command: "hunch.status"))
+    XCTAssertEqual(third["debounceMilliseconds"], .integer(0))
+    XCTAssertTrue(broken.logs.lines.contains { $0.contains("cannot read settings") })
+  }
+
   func testOddRequestsAreAnsweredAndTheServerKeepsGoing() async throws {
     let server = InProcessServer(provider: .inserting("ok"))
     let client = server.client

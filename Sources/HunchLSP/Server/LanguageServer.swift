@@ -163,6 +163,9 @@ public actor LanguageServer {
           LogMessageNotification(
             type: 3,
             message: "hunch \(configuration.serverVersion) ready; completions from \(type(of: provider))"))
+        if let warning = configuration.startupWarning {
+          connection.notify(ShowMessageNotification(type: 2, message: warning))
+        }
       case ShutdownRequest.method:
         phase = .shutDown
         cancelAllCompletions(.shutdown)
@@ -206,6 +209,7 @@ public actor LanguageServer {
     let encoding = Self.negotiateEncoding(request.capabilities.general?.positionEncodings)
     documents = DocumentStore(encoding: encoding)
     snippetSupport = request.capabilities.snippetSupport
+    configuration.apply(ServerConfiguration.workspaceSettings(rootURI: request.rootUri, log: log))
     configuration.apply(request.initializationOptions)
     if let pid = request.processId { watchParentProcess(Int32(truncatingIfNeeded: pid)) }
     phase = .running
