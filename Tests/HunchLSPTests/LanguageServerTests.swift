@@ -152,8 +152,9 @@ final class LanguageServerTests: XCTestCase {
 
   func testNewerRequestsSupersedeOlderOnes() async throws {
     let provider = ScriptedProvider { request, cancellation in
-      // A slow generation that checks for cancellation between "tokens".
-      for _ in 0..<30 {
+      // A slow generation (1 s unless cancelled, so even a stalled test runner sends the next request in time)
+      // that checks for cancellation between "tokens".
+      for _ in 0..<100 {
         if cancellation.isCancelled { return .insertion("stale", at: request.cursorOffset) }
         try await Task.sleep(for: .milliseconds(10))
       }
