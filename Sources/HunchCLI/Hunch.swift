@@ -6,10 +6,13 @@ struct Hunch: AsyncParsableCommand {
     commandName: "hunch",
     abstract: "Local AI code completion: a language server and command-line tools.",
     subcommands: [
+      Serve.self,
+      Complete.self,
       Models.self,
       Inspect.self,
-      Complete.self,
       Grammars.self,
-    ]
+    ],
+    // `hunch --stdio` is what LSP clients launch; it runs `serve`.
+    defaultSubcommand: Serve.self
   )
 }

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import HunchLSP
+
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run the language server.",
+    discussion: "Editors start it as `hunch serve --stdio` (or `hunch --stdio`) and speak LSP over stdin/stdout.")
+
+  @Flag(help: "Speak LSP over standard input and output (the only transport).")
+  var stdio = false
+
+  @Option(help: "Milliseconds to wait after a completion request before generating.")
+  var debounceMs: Int = 20
+
+  @Flag(help: "Log every step to standard error.")
+  var verbose = false
+
+  func validate() throws {
+    // Bare `hunch` lands here (serve is the default subcommand): show the overview rather than an error.
+    guard stdio else { throw CleanExit.helpRequest(Hunch.self) }
+    guard (0...5_000).contains(debounceMs) else { throw ValidationError("--debounce-ms must be within 0...5000") }
+  }
+
+  func run() async throws {
+    let log = Logger(minimumLevel: verbose ? .debug : .info)
+    let protocolOutput = try StandardStreams.protectStandardOutput()
+    // A plain print on purpose: it must land on stderr now, and the binary tests check that it does.
+    print("hunch: language server on stdio (stdout is the protocol's alone)")
+    let connection = JSONRPCConnection(inputFD: STDIN_FILENO, outputFD: protocolOutput, log: log)
+    let server = LanguageServer(
+      connection: connection, provider: NoModelCompletionProvider(),
+      configuration: ServerConfiguration(
+        debounce: .milliseconds(debounceMs),
+        startupWarning: "Hunch: no completion model is wired in yet, so suggestions are empty."),
+      log: log)
+    let status = await server.run()
+    // The reader thread may still be blocked in read(); the process ends here regardless.
+    Foundation.exit(status)
+  }
+}
