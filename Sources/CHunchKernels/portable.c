@@ -284,7 +284,8 @@ hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level) {
   return NULL;
 }
 
-void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights, size_t weight_row_bytes,
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights,
+                       size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride) {
   // A tile of activation rows plus the thread's weight rows stay in L2 while every pair is visited.

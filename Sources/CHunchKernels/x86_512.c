@@ -220,8 +220,9 @@ TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, s
     for (int j = 0; j < 8; j++) hunch_q4_K_scale_min(j, x[i].scales, &scale[j], &min[j]);
     __m512i scale16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)scale)));
     // Sub-block j's min pairs with bsums 2j and 2j+1.
+    const __m256i pairs = _mm256_setr_epi16(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     __m256i min16 = _mm512_castsi512_si256(
-      _mm512_permutexvar_epi16(_mm512_castsi256_si512(_mm256_setr_epi16(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)),
+      _mm512_permutexvar_epi16(_mm512_castsi256_si512(pairs),
                                _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)min)))));
     __m512i isum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
     for (int j = 0; j < 4; j++) {
