@@ -121,7 +121,7 @@ public enum KernelBench {
   public static let qwen05Matrices: [(TensorType, Int, Int)] = {
     var matrices: [(TensorType, Int, Int)] = []
     for layer in 0..<24 {
-      let half = layer % 2 == 0  // the file alternates V between Q5_0/Q8_0 and down between Q4_K/Q6_K
+      let half = layer % 2 == 0  // the file has 12 layers each of V in Q5_0/Q8_0 and down in Q4_K/Q6_K
       matrices += [
         (.q5_0, 896, 896), (.q5_0, 128, 896), (half ? .q5_0 : .q8_0, 128, 896), (.q5_0, 896, 896),
         (.q5_0, 4864, 896), (.q5_0, 4864, 896), (half ? .q4_K : .q6_K, 896, 4864),
