@@ -288,4 +288,41 @@ TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, s
   }
   for (int r = 0; r < 4; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
 }
+TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  const block_q4_1 *x = w;
+  const block_q8_1 *y[4];
+  for (int r = 0; r < 4; r++) y[r] = (const block_q8_1 *)((const uint8_t *)a + r * stride);
+  const int64_t nb = n / HUNCH_QK;
+  const __m256i pick = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m256 offsets = _mm256_setzero_ps();  // Σ m·s: lane r for block i of each pair, lane 4 + r for block i + 1
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
+    __m256 ad = _mm256_cvtph_ps(_mm_setr_epi16((short)y[0][i].d, (short)y[1][i].d, (short)y[2][i].d,
+                                               (short)y[3][i].d, (short)y[0][i + 1].d, (short)y[1][i + 1].d,
+                                               (short)y[2][i + 1].d, (short)y[3][i + 1].d));
+    __m256 as = _mm256_cvtph_ps(_mm_setr_epi16((short)y[0][i].s, (short)y[1][i].s, (short)y[2][i].s,
+                                               (short)y[3][i].s, (short)y[0][i + 1].s, (short)y[1][i + 1].s,
+                                               (short)y[2][i + 1].s, (short)y[3][i + 1].s));
+    __m128 wdm = _mm_cvtph_ps(_mm_setr_epi16((short)x[i].d, (short)x[i + 1].d, (short)x[i].m, (short)x[i + 1].m,
+                                             0, 0, 0, 0));
+    __m256 wd8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(wdm), pick);
+    __m256 wm8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_movehl_ps(wdm, wdm)), pick);
+    __m512 products = _mm512_castps256_ps512(_mm256_mul_ps(ad, wd8));
+    offsets = _mm256_fmadd_ps(as, wm8, offsets);
+    for (int r = 0; r < 4; r++) {
+      __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, activations64(y[r][i].qs, y[r][i + 1].qs));
+      __m512i spread = _mm512_setr_epi32(r, r, r, r, r, r, r, r, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4,
+                                         r + 4);
+      acc[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread, products), _mm512_cvtepi32_ps(sum), acc[r]);
+    }
+  }
+  float offset[8];
+  _mm256_storeu_ps(offset, offsets);
+  for (int r = 0; r < 4; r++) {
+    out[r] = _mm512_reduce_add_ps(acc[r]) + (offset[r] + offset[r + 4]);
+    if (i < nb) out[r] += hunch_dot_q4_1_vnni(HUNCH_QK, x + i, y[r] + i);
+  }
+}
 #endif

@@ -151,10 +151,15 @@ final class DotKernelTests: XCTestCase {
                 let reference = try ReferenceDot.dot(
                   type, count: count, weights: w.baseAddress!,
                   activations: a.baseAddress! + r * stride)
-                let single = kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress! + r * stride)
-                // Same float operations per block as the one-row kernel; only the final reductions may differ.
+                // Error scale: Σ|w·a| over the dequantized rows (Q4_1's min term is inside w).
+                var deq = [Float](repeating: 0, count: count)
+                try deq.withUnsafeMutableBufferPointer {
+                  try Dequantize.row(type, source: w.baseAddress!, destination: $0.baseAddress!, count: count)
+                }
+                let acts = TestData.activationValues(partner, a.baseAddress! + r * stride, count: count)
+                let magnitude = zip(deq, acts).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
                 XCTAssertEqual(
-                  out[r], single, accuracy: DotKernel.relativeTolerance * (abs(reference) + abs(single)) + 1e-30,
+                  out[r], reference, accuracy: DotKernel.relativeTolerance * magnitude + Float.leastNormalMagnitude,
                   "\(type) \(level) n=\(count) row \(r) (four-row kernel: \(kernel.hasFourRowKernel))")
               }
             }
