@@ -27,13 +27,14 @@ int hunch_level_supported(int level) {
 }
 
 int hunch_best_level(void) {
-  static int best = -1;
-  if (best < 0) {
-    int level = HUNCH_LEVEL_AVX512;
-    while (level > HUNCH_LEVEL_PORTABLE && !hunch_level_supported(level)) level--;
-    best = level;
+  static int best = -1;  // cached; racing first calls compute and store the same value
+  int cached = __atomic_load_n(&best, __ATOMIC_RELAXED);
+  if (cached < 0) {
+    cached = HUNCH_LEVEL_AVX512;
+    while (cached > HUNCH_LEVEL_PORTABLE && !hunch_level_supported(cached)) cached--;
+    __atomic_store_n(&best, cached, __ATOMIC_RELAXED);
   }
-  return best;
+  return cached;
 }
 
 void hunch_cpu_relax(void) {

@@ -271,8 +271,11 @@ hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level) {
   if (level == HUNCH_LEVEL_AVX512 && hunch_level_supported(level)) {
     switch (weight_type) {
     case HUNCH_TYPE_Q4_0: return hunch_dot4_q4_0_avx512;
+    case HUNCH_TYPE_Q4_1: return hunch_dot4_q4_1_avx512;
     case HUNCH_TYPE_Q5_0: return hunch_dot4_q5_0_avx512;
     case HUNCH_TYPE_Q8_0: return hunch_dot4_q8_0_avx512;
+    case HUNCH_TYPE_Q4_K: return hunch_dot4_q4_K_avx512;
+    case HUNCH_TYPE_Q6_K: return hunch_dot4_q6_K_avx512;
     default: break;
     }
   }
@@ -282,7 +285,8 @@ hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level) {
   return NULL;
 }
 
-void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights, size_t weight_row_bytes,
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights,
+                       size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride) {
   // A tile of activation rows plus the thread's weight rows stay in L2 while every pair is visited.

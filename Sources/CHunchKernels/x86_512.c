@@ -190,4 +190,139 @@ TARGET512 void hunch_dot4_q8_0_avx512(int64_t n, const void *w, const void *a, s
             _mm512_xor_si512(activations64(x[i].qs, x[i + 1].qs), _mm512_set1_epi8((char)0x80)),
             _mm512_set1_epi8((char)0x80), hunch_dot_q8_0_vnni)
 }
+// K formats, four activation rows: 64 quants per 512-bit vector (a 32-byte chunk's low and high nibbles, or two
+// 6-bit groups), matching 64 consecutive activation bytes; scales are spread to 16-bit lanes with one VPERMW.
+
+static inline TARGET512 __m512i lanes_of(__m512i table16, int first, int per) {
+  // 16-bit lane k gets table16[first + k / per].
+  uint16_t index[32];
+  for (int k = 0; k < 32; k++) index[k] = (uint16_t)(first + k / per);
+  return _mm512_permutexvar_epi16(_mm512_loadu_si512(index), table16);
+}
+
+static inline TARGET512 int reduce_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+  return _mm_cvtsi128_si32(s);
+}
+
+TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  const block_q4_K *x = w;
+  const block_q8_K *y[4];
+  for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
+  const int64_t nb = n / HUNCH_QK_K;
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  float mins[4] = {0, 0, 0, 0};
+  for (int64_t i = 0; i < nb; i++) {
+    uint8_t scale[8], min[8];
+    for (int j = 0; j < 8; j++) hunch_q4_K_scale_min(j, x[i].scales, &scale[j], &min[j]);
+    __m512i scale16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)scale)));
+    // Sub-block j's min pairs with bsums 2j and 2j+1.
+    const __m256i pairs = _mm256_setr_epi16(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    __m256i min16 = _mm512_castsi512_si256(
+      _mm512_permutexvar_epi16(_mm512_castsi256_si512(pairs),
+                               _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)min)))));
+    __m512i isum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    for (int j = 0; j < 4; j++) {
+      __m256i raw = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
+      __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(raw, low_mask)),
+                                     _mm256_and_si256(_mm256_srli_epi16(raw, 4), low_mask), 1);
+      __m512i sc = lanes_of(scale16, 2 * j, 16);
+      for (int r = 0; r < 4; r++) {
+        __m512i p = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[r][i].qs + 64 * j));
+        isum[r] = _mm512_add_epi32(isum[r], _mm512_madd_epi16(p, sc));
+      }
+    }
+    const float xd = half512(x[i].d), xmin = half512(x[i].dmin);
+    for (int r = 0; r < 4; r++) {
+      int msum = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), min16));
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(y[r][i].d * xd), _mm512_cvtepi32_ps(isum[r]), acc[r]);
+      mins[r] += y[r][i].d * xmin * (float)msum;
+    }
+  }
+  for (int r = 0; r < 4; r++) out[r] = _mm512_reduce_add_ps(acc[r]) - mins[r];
+}
+
+TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  const block_q6_K *x = w;
+  const block_q8_K *y[4];
+  for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
+  const int64_t nb = n / HUNCH_QK_K;
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (int64_t i = 0; i < nb; i++) {
+    __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+    __m512i table = _mm512_castsi256_si512(scales16);
+    __m512i isum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    for (int half = 0; half < 2; half++) {
+      const uint8_t *ql = x[i].ql + 64 * half;
+      __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
+      __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+      __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+      // Stored values q + 32 (0..63) for elements 0..31, 32..63, 64..95, 96..127 of this half.
+      __m256i q1 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(bits, m2), 4));
+      __m256i q2 = _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2), m2), 4));
+      __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(bits, m30));
+      __m256i q4 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                   _mm256_and_si256(_mm256_srli_epi16(bits, 2), m30));
+      __m512i qa = _mm512_inserti64x4(_mm512_castsi256_si512(q1), q2, 1);
+      __m512i qb = _mm512_inserti64x4(_mm512_castsi256_si512(q3), q4, 1);
+      __m512i sa = lanes_of(table, 8 * half, 8), sb = lanes_of(table, 8 * half + 4, 8);
+      for (int r = 0; r < 4; r++) {
+        const int8_t *yq = y[r][i].qs + 128 * half;
+        __m512i pa = _mm512_madd_epi16(_mm512_maddubs_epi16(qa, _mm512_loadu_si512(yq)), sa);
+        __m512i pb = _mm512_madd_epi16(_mm512_maddubs_epi16(qb, _mm512_loadu_si512(yq + 64)), sb);
+        isum[r] = _mm512_add_epi32(isum[r], _mm512_add_epi32(pa, pb));
+      }
+    }
+    const float xd = half512(x[i].d);
+    for (int r = 0; r < 4; r++) {
+      // Take 32·Σ sc·bsum back off (the +32 in the stored values), exactly, in lane 0.
+      int offset = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), scales16));
+      __m512i corrected = _mm512_sub_epi32(isum[r], _mm512_zextsi128_si512(_mm_cvtsi32_si128(32 * offset)));
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(y[r][i].d * xd), _mm512_cvtepi32_ps(corrected), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+}
+TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  const block_q4_1 *x = w;
+  const block_q8_1 *y[4];
+  for (int r = 0; r < 4; r++) y[r] = (const block_q8_1 *)((const uint8_t *)a + r * stride);
+  const int64_t nb = n / HUNCH_QK;
+  const __m256i pick = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m256 offsets = _mm256_setzero_ps();  // Σ m·s: lane r for block i of each pair, lane 4 + r for block i + 1
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
+    __m256 ad = _mm256_cvtph_ps(_mm_setr_epi16((short)y[0][i].d, (short)y[1][i].d, (short)y[2][i].d,
+                                               (short)y[3][i].d, (short)y[0][i + 1].d, (short)y[1][i + 1].d,
+                                               (short)y[2][i + 1].d, (short)y[3][i + 1].d));
+    __m256 as = _mm256_cvtph_ps(_mm_setr_epi16((short)y[0][i].s, (short)y[1][i].s, (short)y[2][i].s,
+                                               (short)y[3][i].s, (short)y[0][i + 1].s, (short)y[1][i + 1].s,
+                                               (short)y[2][i + 1].s, (short)y[3][i + 1].s));
+    __m128 wdm = _mm_cvtph_ps(_mm_setr_epi16((short)x[i].d, (short)x[i + 1].d, (short)x[i].m, (short)x[i + 1].m,
+                                             0, 0, 0, 0));
+    __m256 wd8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(wdm), pick);
+    __m256 wm8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_movehl_ps(wdm, wdm)), pick);
+    __m512 products = _mm512_castps256_ps512(_mm256_mul_ps(ad, wd8));
+    offsets = _mm256_fmadd_ps(as, wm8, offsets);
+    for (int r = 0; r < 4; r++) {
+      __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, activations64(y[r][i].qs, y[r][i + 1].qs));
+      __m512i spread = _mm512_setr_epi32(r, r, r, r, r, r, r, r, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4,
+                                         r + 4);
+      acc[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread, products), _mm512_cvtepi32_ps(sum), acc[r]);
+    }
+  }
+  float offset[8];
+  _mm256_storeu_ps(offset, offsets);
+  for (int r = 0; r < 4; r++) {
+    out[r] = _mm512_reduce_add_ps(acc[r]) + (offset[r] + offset[r + 4]);
+    if (i < nb) out[r] += hunch_dot_q4_1_vnni(HUNCH_QK, x + i, y[r] + i);
+  }
+}
 #endif

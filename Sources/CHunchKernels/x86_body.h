@@ -203,10 +203,14 @@ TARGET float NAME(hunch_dot_q6_K)(int64_t n, const void *w, const void *a) {
       __m256i p3 = _mm256_maddubs_epi16(q3, _mm256_loadu_si256((const __m256i *)(yq + 64)));
       __m256i p4 = _mm256_maddubs_epi16(q4, _mm256_loadu_si256((const __m256i *)(yq + 96)));
       // Each 32-element group spans two 16-element sub-blocks: one scale per 128-bit lane.
-      isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p1, _mm256_set_m128i(_mm_set1_epi16(sc[1]), _mm_set1_epi16(sc[0]))));
-      isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p2, _mm256_set_m128i(_mm_set1_epi16(sc[3]), _mm_set1_epi16(sc[2]))));
-      isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p3, _mm256_set_m128i(_mm_set1_epi16(sc[5]), _mm_set1_epi16(sc[4]))));
-      isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p4, _mm256_set_m128i(_mm_set1_epi16(sc[7]), _mm_set1_epi16(sc[6]))));
+      isum = _mm256_add_epi32(
+        isum, _mm256_madd_epi16(p1, _mm256_set_m128i(_mm_set1_epi16(sc[1]), _mm_set1_epi16(sc[0]))));
+      isum = _mm256_add_epi32(
+        isum, _mm256_madd_epi16(p2, _mm256_set_m128i(_mm_set1_epi16(sc[3]), _mm_set1_epi16(sc[2]))));
+      isum = _mm256_add_epi32(
+        isum, _mm256_madd_epi16(p3, _mm256_set_m128i(_mm_set1_epi16(sc[5]), _mm_set1_epi16(sc[4]))));
+      isum = _mm256_add_epi32(
+        isum, _mm256_madd_epi16(p4, _mm256_set_m128i(_mm_set1_epi16(sc[7]), _mm_set1_epi16(sc[6]))));
     }
     isum = _mm256_sub_epi32(isum, _mm256_zextsi128_si256(_mm_cvtsi32_si128(32 * offset)));
     acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * NAME(half)(x[i].d)), _mm256_cvtepi32_ps(isum), acc);

@@ -4,10 +4,12 @@ import HunchKernels
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let threads = arguments.first.flatMap { Int($0) } ?? 2
-let level = arguments.dropFirst().first.flatMap { name in KernelLevel.allCases.first { $0.description == name } }
+let level =
+  arguments.dropFirst().first.flatMap { name in KernelLevel.allCases.first { $0.description == name } }
   ?? .best
 let typeNames = arguments.dropFirst(2).first?.split(separator: ",").map(String.init)
-let types = typeNames.map { names in TensorType.allCases.filter { names.contains($0.description) } }
+let types =
+  typeNames.map { names in TensorType.allCases.filter { names.contains($0.description) } }
   ?? [.q5_0, .q8_0, .q4_K, .q6_K, .q4_1, .q4_0, .f16]
 print("level: \(level), threads: \(threads)")
 if typeNames == nil {
@@ -29,10 +31,22 @@ if typeNames == nil {
 }
 if typeNames == nil {
   // Prompt processing: 64 activation rows through the model's large matrices.
-  for (type, rows, columns) in [(TensorType.q5_0, 4864, 896), (.q8_0, 4864, 896), (.q4_K, 896, 4864), (.q6_K, 896, 4864)] {
-    if let perSecond = try? KernelBench.batchRowsPerSecond(type: type, rows: rows, columns: columns, batch: 64,
-                                                           threads: threads) {
+  for (type, rows, columns) in [
+    (TensorType.q5_0, 4864, 896), (.q8_0, 4864, 896), (.q4_K, 896, 4864), (.q6_K, 896, 4864),
+  ] {
+    if let perSecond = try? KernelBench.batchRowsPerSecond(
+      type: type, rows: rows, columns: columns, batch: 64,
+      threads: threads)
+    {
       print("\(type) \(rows)x\(columns) batch 64: \(Int(perSecond)) rows/s")
     }
   }
+}
+if typeNames == nil, let forward = try? KernelBench.qwen05Forward(threads: threads) {
+  let gigabytes = Double(forward.weightBytes) / 1e9
+  print(
+    String(
+      format: "Qwen 0.5B shapes: decode mat-vecs %.2f ms/token (%.0f tok/s ceiling, %.1f GB/s over %.2f GB); "
+        + "prompt %.0f rows/s at batch 64", forward.decodeMilliseconds, 1000 / forward.decodeMilliseconds,
+      gigabytes / (forward.decodeMilliseconds / 1000), gigabytes, forward.promptRowsPerSecond))
 }

@@ -70,7 +70,8 @@ public struct DotKernel: @unchecked Sendable {
 
 /// The C twins of `Quantize.row` used on the hot path (bit-identical; see tests).
 enum FastQuantize {
-  static func row(_ format: TensorType, source: UnsafePointer<Float>, destination: UnsafeMutableRawPointer, count: Int) {
+  static func row(_ format: TensorType, source: UnsafePointer<Float>, destination: UnsafeMutableRawPointer, count: Int)
+  {
     switch format {
     case .q8_0: hunch_quantize_q8_0(source, destination, Int64(count))
     case .q8_1: hunch_quantize_q8_1(source, destination, Int64(count))

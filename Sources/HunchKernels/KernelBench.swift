@@ -9,7 +9,8 @@ public enum KernelBench {
     public let seconds: Double  // best time of one pass
     public var gigabytesPerSecond: Double { Double(bytes) / seconds / 1e9 }
     public var description: String {
-      String(format: "%@: %.1f MB in %.2f ms = %.2f GB/s", label, Double(bytes) / 1e6, seconds * 1e3, gigabytesPerSecond)
+      String(
+        format: "%@: %.1f MB in %.2f ms = %.2f GB/s", label, Double(bytes) / 1e6, seconds * 1e3, gigabytesPerSecond)
     }
   }
 
@@ -35,12 +36,14 @@ public enum KernelBench {
     var best = Double.infinity
     for _ in 0...repetitions {  // the first pass warms up (page faults, workspace)
       let start = DispatchTime.now().uptimeNanoseconds
-      try matmul.multiply(weights: weights, type: type, rows: rows, columns: columns, input: input, batch: 1,
-                          output: output)
+      try matmul.multiply(
+        weights: weights, type: type, rows: rows, columns: columns, input: input, batch: 1,
+        output: output)
       best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    return Result(label: "\(type) mat-vec \(rows)x\(columns) \(threads)T \(matmul.level)", bytes: rows * rowBytes,
-                  seconds: best)
+    return Result(
+      label: "\(type) mat-vec \(rows)x\(columns) \(threads)T \(matmul.level)", bytes: rows * rowBytes,
+      seconds: best)
   }
 
   /// Plain read bandwidth over `bytes` bytes with `threads` threads: the ceiling for mat-vec.
@@ -76,18 +79,22 @@ public enum KernelBench {
     defer { output.deallocate() }
     let matmul = MatMul(pool: ThreadPool(threadCount: threads))
     let calls = 2000
-    try matmul.multiply(weights: weights, type: type, rows: rows, columns: columns, input: input, batch: 1, output: output)
+    try matmul.multiply(
+      weights: weights, type: type, rows: rows, columns: columns, input: input, batch: 1, output: output)
     let start = DispatchTime.now().uptimeNanoseconds
     for _ in 0..<calls {
-      try matmul.multiply(weights: weights, type: type, rows: rows, columns: columns, input: input, batch: 1,
-                          output: output)
+      try matmul.multiply(
+        weights: weights, type: type, rows: rows, columns: columns, input: input, batch: 1,
+        output: output)
     }
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double(calls)
   }
 
   /// Activation rows per second for a batch (prompt processing) through one weight matrix.
-  public static func batchRowsPerSecond(type: TensorType, rows: Int, columns: Int, batch: Int, threads: Int,
-                                        repetitions: Int = 5) throws -> Double {
+  public static func batchRowsPerSecond(
+    type: TensorType, rows: Int, columns: Int, batch: Int, threads: Int,
+    repetitions: Int = 5
+  ) throws -> Double {
     guard let rowBytes = type.byteCount(elements: columns) else { throw KernelError(.badShape, "bad columns") }
     let weights = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
     defer { weights.deallocate() }
@@ -101,11 +108,70 @@ public enum KernelBench {
     var best = Double.infinity
     for _ in 0...repetitions {
       let start = DispatchTime.now().uptimeNanoseconds
-      try matmul.multiply(weights: weights, type: type, rows: rows, columns: columns, input: input, batch: batch,
-                          output: output)
+      try matmul.multiply(
+        weights: weights, type: type, rows: rows, columns: columns, input: input, batch: batch,
+        output: output)
       best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     return Double(batch) / best
+  }
+
+  /// The weight matrices of Qwen2.5-Coder-0.5B as the GGUF stores them (type, rows, columns), for one token's worth
+  /// of mat-vecs: 24 layers of q, k, v, o, gate, up, down, then the output projection.
+  public static let qwen05Matrices: [(TensorType, Int, Int)] = {
+    var matrices: [(TensorType, Int, Int)] = []
+    for layer in 0..<24 {
+      let half = layer % 2 == 0  // the file has 12 layers each of V in Q5_0/Q8_0 and down in Q4_K/Q6_K
+      matrices += [
+        (.q5_0, 896, 896), (.q5_0, 128, 896), (half ? .q5_0 : .q8_0, 128, 896), (.q5_0, 896, 896),
+        (.q5_0, 4864, 896), (.q5_0, 4864, 896), (half ? .q4_K : .q6_K, 896, 4864),
+      ]
+    }
+    return matrices + [(.q8_0, 151936, 896)]
+  }()
+
+  /// Milliseconds for one decode step's mat-vecs (batch 1) and prompt rows per second (batch `promptBatch`, all
+  /// matrices but the output projection) over freshly allocated Qwen 0.5B-shaped weights.
+  public static func qwen05Forward(threads: Int, promptBatch: Int = 64, tokens: Int = 20) throws -> (
+    decodeMilliseconds: Double, weightBytes: Int, promptRowsPerSecond: Double
+  ) {
+    var buffers: [(UnsafeMutableRawPointer, TensorType, Int, Int)] = []
+    defer { for (buffer, _, _, _) in buffers { buffer.deallocate() } }
+    var total = 0
+    for (type, rows, columns) in qwen05Matrices {
+      guard let rowBytes = type.byteCount(elements: columns) else { throw KernelError(.badShape, "bad columns") }
+      let buffer = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
+      fillRandom(buffer, bytes: rows * rowBytes)
+      buffers.append((buffer, type, rows, columns))
+      total += rows * rowBytes
+    }
+    let input = UnsafeMutablePointer<Float>.allocate(capacity: promptBatch * 4864)
+    defer { input.deallocate() }
+    for i in 0..<(promptBatch * 4864) { input[i] = Float(i % 29) * 0.1 - 1.4 }
+    let output = UnsafeMutablePointer<Float>.allocate(capacity: max(151936, promptBatch * 4864))
+    defer { output.deallocate() }
+    let matmul = MatMul(pool: ThreadPool(threadCount: threads))
+    var best = Double.infinity
+    for _ in 0...tokens {
+      let start = DispatchTime.now().uptimeNanoseconds
+      for (buffer, type, rows, columns) in buffers {
+        try matmul.multiply(
+          weights: buffer, type: type, rows: rows, columns: columns, input: input, batch: 1,
+          output: output)
+      }
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    var promptBest = Double.infinity
+    for _ in 0..<3 {
+      let start = DispatchTime.now().uptimeNanoseconds
+      for (buffer, type, rows, columns) in buffers.dropLast() {
+        try matmul.multiply(
+          weights: buffer, type: type, rows: rows, columns: columns, input: input,
+          batch: promptBatch, output: output)
+      }
+      promptBest = min(promptBest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return (best, total, Double(promptBatch) / promptBest)
   }
 
   /// Random bytes whose half-float fields are harmless either way (the kernels' speed does not depend on values).

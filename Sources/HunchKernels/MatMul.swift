@@ -56,14 +56,16 @@ public final class MatMul {
       if batch >= 4 {
         pool.parallelFor(count: batch, chunk: 1) { range in
           for b in range {
-            FastQuantize.row(partner, source: input + b * columns, destination: buffer + b * activationRowBytes,
-                             count: columns)
+            FastQuantize.row(
+              partner, source: input + b * columns, destination: buffer + b * activationRowBytes,
+              count: columns)
           }
         }
       } else {
         for b in 0..<batch {
-          FastQuantize.row(partner, source: input + b * columns, destination: buffer + b * activationRowBytes,
-                           count: columns)
+          FastQuantize.row(
+            partner, source: input + b * columns, destination: buffer + b * activationRowBytes,
+            count: columns)
         }
       }
       activations = UnsafeRawPointer(buffer)
@@ -74,8 +76,9 @@ public final class MatMul {
     let function = kernel.function
     let function4 = batch >= 4 ? kernel.function4 : nil
     pool.parallelFor(count: rows, chunk: chunk) { range in
-      hunch_matmul_rows(function, function4, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
-                        Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
+      hunch_matmul_rows(
+        function, function4, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
+        Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
     }
   }
 

@@ -32,7 +32,8 @@ public enum ReferenceDot {
       case .q4_K: sum += q4_KBlock(weights + block * 144, a)
       case .q6_K: sum += q6_KBlock(weights + block * 210, a)
       case .f16: sum += Half.load(weights, 2 * block) * a.loadUnaligned(as: Float.self)
-      case .f32: sum += weights.loadUnaligned(fromByteOffset: 4 * block, as: Float.self) * a.loadUnaligned(as: Float.self)
+      case .f32:
+        sum += weights.loadUnaligned(fromByteOffset: 4 * block, as: Float.self) * a.loadUnaligned(as: Float.self)
       default: break  // excluded by the partner guard
       }
     }

@@ -13,7 +13,8 @@ import Synchronization
 /// `parallelFor` splits `0..<count` into chunks handed out through an atomic counter; the calling thread works too,
 /// and returns once every chunk is done. Between jobs workers spin briefly (so back-to-back matmuls in a forward pass
 /// do not pay a wake-up) and then sleep on a condition variable, so an idle pool uses no CPU.
-/// One `parallelFor` runs at a time; concurrent callers are serialized.
+/// One `parallelFor` runs at a time; concurrent callers are serialized. A body must not call `parallelFor` on the
+/// same pool (it would wait for itself).
 public final class ThreadPool: @unchecked Sendable {
   /// Threads that run chunks, the caller included.
   public let threadCount: Int
@@ -28,12 +29,14 @@ public final class ThreadPool: @unchecked Sendable {
     for _ in 1..<self.threadCount {
       var thread = pthread_t()
       let context = Unmanaged.passRetained(state).toOpaque()
-      let created = pthread_create(&thread, nil, { context in
-        guard let context else { return nil }
-        let state = Unmanaged<PoolState>.fromOpaque(context).takeRetainedValue()
-        state.workerLoop()
-        return nil
-      }, context)
+      let created = pthread_create(
+        &thread, nil,
+        { context in
+          guard let context else { return nil }
+          let state = Unmanaged<PoolState>.fromOpaque(context).takeRetainedValue()
+          state.workerLoop()
+          return nil
+        }, context)
       if created == 0 {
         threads.append(thread)
       } else {

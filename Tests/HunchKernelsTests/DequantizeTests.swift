@@ -15,7 +15,9 @@ final class DequantizeTests: XCTestCase {
       let count = expectedBytes.count / 4
       XCTAssertEqual(type.byteCount(elements: count), blocks.count, "\(type) fixture sizes")
       XCTAssertGreaterThan(count, 0)
-      let expected = expectedBytes.withUnsafeBytes { raw in (0..<count).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+      let expected = expectedBytes.withUnsafeBytes { raw in
+        (0..<count).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+      }
       var actual = [Float](repeating: .nan, count: count)
       try blocks.withUnsafeBytes { raw in
         try actual.withUnsafeMutableBufferPointer { out in
@@ -40,7 +42,8 @@ final class DequantizeTests: XCTestCase {
     var out = [Float](repeating: 0, count: 3)
     try values.withUnsafeBytes { raw in
       try out.withUnsafeMutableBufferPointer { buffer in
-        try MatMul.dequantizeRow(weights: raw.baseAddress!, type: .f32, columns: 3, row: 1, destination: buffer.baseAddress!)
+        try MatMul.dequantizeRow(
+          weights: raw.baseAddress!, type: .f32, columns: 3, row: 1, destination: buffer.baseAddress!)
       }
     }
     XCTAssertEqual(out, [3.25, 7, 8])
@@ -51,10 +54,14 @@ final class DequantizeTests: XCTestCase {
     let bytes = [UInt8](repeating: 0, count: 64)
     try bytes.withUnsafeBytes { raw in
       try out.withUnsafeMutableBufferPointer { buffer in
-        XCTAssertThrowsError(try Dequantize.row(.q4_0, source: raw.baseAddress!, destination: buffer.baseAddress!, count: 31)) {
+        XCTAssertThrowsError(
+          try Dequantize.row(.q4_0, source: raw.baseAddress!, destination: buffer.baseAddress!, count: 31)
+        ) {
           XCTAssertEqual(($0 as? KernelError)?.code, .badShape)
         }
-        XCTAssertThrowsError(try Dequantize.row(.q3_K, source: raw.baseAddress!, destination: buffer.baseAddress!, count: 256)) {
+        XCTAssertThrowsError(
+          try Dequantize.row(.q3_K, source: raw.baseAddress!, destination: buffer.baseAddress!, count: 256)
+        ) {
           XCTAssertEqual(($0 as? KernelError)?.code, .unsupportedType)
         }
       }

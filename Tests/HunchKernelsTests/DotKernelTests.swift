@@ -1,5 +1,6 @@
-@testable import HunchKernels
 import XCTest
+
+@testable import HunchKernels
 
 /// Every C kernel level against the Swift reference, and the reference against plain float arithmetic.
 final class DotKernelTests: XCTestCase {
@@ -22,8 +23,10 @@ final class DotKernelTests: XCTestCase {
     var exact: Float  // Σ w_i · a_i in double, rounded once
   }
 
-  static func makeCase(_ type: TensorType, count: Int, weightPattern: TestData.WeightPattern,
-                       activationPattern: TestData.ActivationPattern, rng: inout SplitMix) throws -> Case {
+  static func makeCase(
+    _ type: TensorType, count: Int, weightPattern: TestData.WeightPattern,
+    activationPattern: TestData.ActivationPattern, rng: inout SplitMix
+  ) throws -> Case {
     let partner = try XCTUnwrap(Quantize.partner(for: type))
     let weights = TestData.weights(type, count: count, rng: &rng, pattern: weightPattern)
     let input = TestData.activations(count: count, pattern: activationPattern, rng: &rng)
@@ -35,7 +38,9 @@ final class DotKernelTests: XCTestCase {
     }
     var w = [Float](repeating: 0, count: count)
     try weights.withUnsafeBytes { raw in
-      try w.withUnsafeMutableBufferPointer { try Dequantize.row(type, source: raw.baseAddress!, destination: $0.baseAddress!, count: count) }
+      try w.withUnsafeMutableBufferPointer {
+        try Dequantize.row(type, source: raw.baseAddress!, destination: $0.baseAddress!, count: count)
+      }
     }
     let a = activations.withUnsafeBytes { TestData.activationValues(partner, $0.baseAddress!, count: count) }
     var magnitude: Float = 0
@@ -65,7 +70,8 @@ final class DotKernelTests: XCTestCase {
         try ReferenceDot.dot(type, count: count, weights: wr.baseAddress!, activations: ar.baseAddress!)
       }
     }
-    return Case(weights: weights, activations: activations, reference: reference, magnitude: magnitude, exact: Float(exact))
+    return Case(
+      weights: weights, activations: activations, reference: reference, magnitude: magnitude, exact: Float(exact))
   }
 
   static func half(_ bytes: [UInt8], _ offset: Int) -> Float {
@@ -94,15 +100,19 @@ final class DotKernelTests: XCTestCase {
       for count in Self.counts(type) {
         for weightPattern in [TestData.WeightPattern.random, .allZeroBits, .allOneBits] {
           for activationPattern in TestData.ActivationPattern.allCases {
-            let c = try Self.makeCase(type, count: count, weightPattern: weightPattern,
-                                      activationPattern: activationPattern, rng: &rng)
+            let c = try Self.makeCase(
+              type, count: count, weightPattern: weightPattern,
+              activationPattern: activationPattern, rng: &rng)
             let tolerance = DotKernel.relativeTolerance * c.magnitude + Float.leastNormalMagnitude
             for kernel in kernels {
               let fast = c.weights.withUnsafeBytes { w in
-                c.activations.withUnsafeBytes { a in kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress!) }
+                c.activations.withUnsafeBytes { a in
+                  kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress!)
+                }
               }
-              XCTAssertEqual(fast, c.reference, accuracy: tolerance,
-                             "\(type) \(kernel.level) n=\(count) \(weightPattern) \(activationPattern)")
+              XCTAssertEqual(
+                fast, c.reference, accuracy: tolerance,
+                "\(type) \(kernel.level) n=\(count) \(weightPattern) \(activationPattern)")
             }
           }
         }
@@ -126,22 +136,31 @@ final class DotKernelTests: XCTestCase {
             let input = TestData.activations(count: count, pattern: patterns[r], rng: &rng)
             try input.withUnsafeBufferPointer { x in
               try activations.withUnsafeMutableBytes { y in
-                try Quantize.row(partner, source: x.baseAddress!, destination: y.baseAddress! + r * stride, count: count)
+                try Quantize.row(
+                  partner, source: x.baseAddress!, destination: y.baseAddress! + r * stride, count: count)
               }
             }
           }
           var out = [Float](repeating: .nan, count: 4)
           try weights.withUnsafeBytes { w in
             try activations.withUnsafeBytes { a in
-              kernel.dot4(count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
-                          out: &out)
+              kernel.dot4(
+                count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
+                out: &out)
               for r in 0..<4 {
-                let reference = try ReferenceDot.dot(type, count: count, weights: w.baseAddress!,
-                                                     activations: a.baseAddress! + r * stride)
-                let single = kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress! + r * stride)
-                // Same float operations per block as the one-row kernel; only the final reductions may differ.
-                XCTAssertEqual(out[r], single, accuracy: DotKernel.relativeTolerance * (abs(reference) + abs(single)) + 1e-30,
-                               "\(type) \(level) n=\(count) row \(r) (four-row kernel: \(kernel.hasFourRowKernel))")
+                let reference = try ReferenceDot.dot(
+                  type, count: count, weights: w.baseAddress!,
+                  activations: a.baseAddress! + r * stride)
+                // Error scale: Σ|w·a| over the dequantized rows (Q4_1's min term is inside w).
+                var deq = [Float](repeating: 0, count: count)
+                try deq.withUnsafeMutableBufferPointer {
+                  try Dequantize.row(type, source: w.baseAddress!, destination: $0.baseAddress!, count: count)
+                }
+                let acts = TestData.activationValues(partner, a.baseAddress! + r * stride, count: count)
+                let magnitude = zip(deq, acts).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+                XCTAssertEqual(
+                  out[r], reference, accuracy: DotKernel.relativeTolerance * magnitude + Float.leastNormalMagnitude,
+                  "\(type) \(level) n=\(count) row \(r) (four-row kernel: \(kernel.hasFourRowKernel))")
               }
             }
           }
@@ -152,7 +171,11 @@ final class DotKernelTests: XCTestCase {
 
   func testBestLevelOnThisMachine() throws {
     // Informational on other machines; on x86 with AVX2 the SIMD path must be chosen.
-    if KernelLevel.avx2.isSupported { XCTAssertGreaterThanOrEqual(KernelLevel.best.rawValue, KernelLevel.avx2.rawValue) }
-    XCTAssertThrowsError(try DotKernel(weightType: .q3_K)) { XCTAssertEqual(($0 as? KernelError)?.code, .unsupportedType) }
+    if KernelLevel.avx2.isSupported {
+      XCTAssertGreaterThanOrEqual(KernelLevel.best.rawValue, KernelLevel.avx2.rawValue)
+    }
+    XCTAssertThrowsError(try DotKernel(weightType: .q3_K)) {
+      XCTAssertEqual(($0 as? KernelError)?.code, .unsupportedType)
+    }
   }
 }

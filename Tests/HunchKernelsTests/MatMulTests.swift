@@ -20,8 +20,9 @@ final class MatMulTests: XCTestCase {
         try weights.withUnsafeBytes { w in
           try input.withUnsafeBufferPointer { x in
             try output.withUnsafeMutableBufferPointer { y in
-              try matmul.multiply(weights: w.baseAddress!, type: type, rows: rows, columns: columns,
-                                  input: x.baseAddress!, batch: batch, output: y.baseAddress!)
+              try matmul.multiply(
+                weights: w.baseAddress!, type: type, rows: rows, columns: columns,
+                input: x.baseAddress!, batch: batch, output: y.baseAddress!)
             }
           }
         }
@@ -29,7 +30,8 @@ final class MatMulTests: XCTestCase {
           var activations = [UInt8](repeating: 0, count: try XCTUnwrap(partner.byteCount(elements: columns)))
           try input.withUnsafeBufferPointer { x in
             try activations.withUnsafeMutableBytes { a in
-              try Quantize.row(partner, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+              try Quantize.row(
+                partner, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
             }
           }
           for r in 0..<rows {
@@ -38,13 +40,16 @@ final class MatMulTests: XCTestCase {
                 let row = w.baseAddress! + r * rowBytes
                 let value = try ReferenceDot.dot(type, count: columns, weights: row, activations: a.baseAddress!)
                 var deq = [Float](repeating: 0, count: columns)
-                try deq.withUnsafeMutableBufferPointer { try Dequantize.row(type, source: row, destination: $0.baseAddress!, count: columns) }
+                try deq.withUnsafeMutableBufferPointer {
+                  try Dequantize.row(type, source: row, destination: $0.baseAddress!, count: columns)
+                }
                 let acts = TestData.activationValues(partner, a.baseAddress!, count: columns)
                 return (value, zip(deq, acts).reduce(Float(0)) { $0 + abs($1.0 * $1.1) })
               }
             }
-            XCTAssertEqual(output[b * rows + r], reference, accuracy: DotKernel.relativeTolerance * magnitude + 1e-30,
-                           "\(type) batch \(batch) b=\(b) r=\(r)")
+            XCTAssertEqual(
+              output[b * rows + r], reference, accuracy: DotKernel.relativeTolerance * magnitude + 1e-30,
+              "\(type) batch \(batch) b=\(b) r=\(r)")
           }
         }
       }
@@ -59,12 +64,18 @@ final class MatMulTests: XCTestCase {
     try weights.withUnsafeBytes { w in
       try input.withUnsafeBufferPointer { x in
         try output.withUnsafeMutableBufferPointer { y in
-          XCTAssertThrowsError(try matmul.multiply(weights: w.baseAddress!, type: .q4_K, rows: 1, columns: 288,
-                                                   input: x.baseAddress!, batch: 1, output: y.baseAddress!)) {
+          XCTAssertThrowsError(
+            try matmul.multiply(
+              weights: w.baseAddress!, type: .q4_K, rows: 1, columns: 288,
+              input: x.baseAddress!, batch: 1, output: y.baseAddress!)
+          ) {
             XCTAssertEqual(($0 as? KernelError)?.code, .badShape)
           }
-          XCTAssertThrowsError(try matmul.multiply(weights: w.baseAddress!, type: .q2_K, rows: 1, columns: 256,
-                                                   input: x.baseAddress!, batch: 1, output: y.baseAddress!)) {
+          XCTAssertThrowsError(
+            try matmul.multiply(
+              weights: w.baseAddress!, type: .q2_K, rows: 1, columns: 256,
+              input: x.baseAddress!, batch: 1, output: y.baseAddress!)
+          ) {
             XCTAssertEqual(($0 as? KernelError)?.code, .unsupportedType)
           }
         }

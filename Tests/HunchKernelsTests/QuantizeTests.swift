@@ -1,5 +1,6 @@
-@testable import HunchKernels
 import XCTest
+
+@testable import HunchKernels
 
 final class QuantizeTests: XCTestCase {
   static let formats: [TensorType] = [.q8_0, .q8_1, .q8_K]
@@ -23,7 +24,8 @@ final class QuantizeTests: XCTestCase {
     for format in Self.formats {
       for pattern in TestData.ActivationPattern.allCases {
         let values = TestData.activations(count: 1024, pattern: pattern, rng: &rng)
-        XCTAssertEqual(try quantize(format, values, fast: true), try quantize(format, values, fast: false), "\(format) \(pattern)")
+        XCTAssertEqual(
+          try quantize(format, values, fast: true), try quantize(format, values, fast: false), "\(format) \(pattern)")
       }
     }
   }

@@ -35,7 +35,8 @@ enum TestData {
   enum WeightPattern { case random, allZeroBits, allOneBits }
 
   /// `count` elements of random valid weights in `type`.
-  static func weights(_ type: TensorType, count: Int, rng: inout SplitMix, pattern: WeightPattern = .random) -> [UInt8] {
+  static func weights(_ type: TensorType, count: Int, rng: inout SplitMix, pattern: WeightPattern = .random) -> [UInt8]
+  {
     let blocks = count / type.blockSize
     var bytes = [UInt8](repeating: 0, count: blocks * type.blockBytes)
     switch type {
@@ -101,10 +102,14 @@ enum TestData {
       switch format {
       case .q8_0:
         let block = bytes + (i / 32) * 34
-        values[i] = Half.toFloat(block.loadUnaligned(as: UInt16.self)) * Float(block.load(fromByteOffset: 2 + i % 32, as: Int8.self))
+        values[i] =
+          Half.toFloat(block.loadUnaligned(as: UInt16.self))
+          * Float(block.load(fromByteOffset: 2 + i % 32, as: Int8.self))
       case .q8_1:
         let block = bytes + (i / 32) * 36
-        values[i] = Half.toFloat(block.loadUnaligned(as: UInt16.self)) * Float(block.load(fromByteOffset: 4 + i % 32, as: Int8.self))
+        values[i] =
+          Half.toFloat(block.loadUnaligned(as: UInt16.self))
+          * Float(block.load(fromByteOffset: 4 + i % 32, as: Int8.self))
       case .q8_K:
         let block = bytes + (i / 256) * 292
         values[i] = block.loadUnaligned(as: Float.self) * Float(block.load(fromByteOffset: 4 + i % 256, as: Int8.self))

@@ -48,7 +48,8 @@ uint16_t hunch_float_to_half(float f);
 /// weights: (rows, weight_row_bytes); activations: (batch, activation_row_bytes); output: (batch, output_stride).
 /// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile; `dot4`
 /// (may be NULL) takes activation rows four at a time.
-void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights, size_t weight_row_bytes,
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights,
+                       size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride);
 
