@@ -8,6 +8,7 @@ struct Hunch: AsyncParsableCommand {
     subcommands: [
       Serve.self,
       Complete.self,
+      Generate.self,
       Models.self,
       Inspect.self,
       Grammars.self,

@@ -111,6 +111,8 @@ extension Transformer {
             s[j] = VectorMath.dot(q, keys + j * kvDimension + kvOffset, hd) * scale
           }
           VectorMath.softmax(s, visible)
+          // The reference multiplies V (half precision) by the attention weights converted to half precision.
+          VectorMath.roundToHalf(s, visible)
           let out = attention + t * c.queryDimension + h * hd
           out.initialize(repeating: 0, count: hd)
           for j in 0..<visible {

@@ -44,7 +44,10 @@ public final class Transformer: @unchecked Sendable {
     weights = try ModelWeights(gguf: file, config: config)
     self.maxBatch = max(1, maxBatch)
     pool = ThreadPool(threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-    matmul = MatMul(pool: pool)
+    // HUNCH_KERNEL_LEVEL (0 portable … 3 avx512) pins the kernel family, for diagnosing numeric differences.
+    let pinned = ProcessInfo.processInfo.environment["HUNCH_KERNEL_LEVEL"].flatMap { Int32($0) }
+      .flatMap { KernelLevel(rawValue: $0) }.flatMap { $0.isSupported ? $0 : nil }
+    matmul = MatMul(pool: pool, level: pinned ?? .best)
     rotary = Rotary(dimensions: config.headDimension, base: config.ropeBase, layout: config.ropeLayout)
     let b = self.maxBatch
     func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
