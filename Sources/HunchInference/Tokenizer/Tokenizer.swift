@@ -1,0 +1,184 @@
+import HunchGGUF
+
+/// Byte-level BPE tokenizer of a GGUF model (`tokenizer.ggml.model = gpt2`), matching llama.cpp's ids.
+///
+/// `encode` treats its input as ordinary text: a buffer that spells `<|fim_prefix|>` or `<|endoftext|>` yields the
+/// plain pieces of those characters, never the special ids. Whoever builds a prompt inserts special tokens by id
+/// (see `specialTokenID(_:)`).
+public final class Tokenizer: Sendable {
+  /// What `tokenizer.ggml.token_type` says a token is.
+  public enum TokenKind: Int, Sendable {
+    case normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6
+  }
+
+  public let vocabularySize: Int
+  /// The `tokenizer.ggml.pre` name this tokenizer splits words by.
+  public let preTokenizerName: String
+  public let bosID: Int32?
+  public let eosID: Int32?
+  public let paddingID: Int32?
+  /// Whether prompts should start with `bosID` (`tokenizer.ggml.add_bos_token`); `encode` never adds it.
+  public let addsBOS: Bool
+  /// Tokens after which generation should stop: end of text, end of turn, FIM padding and file/repo separators.
+  public let endOfTextIDs: Set<Int32>
+
+  let preTokenizer: PreTokenizer
+  let kinds: [TokenKind]
+  /// The token id of each single byte. (256)
+  let byteTokens: [Int32]
+  let merges: MergeTable
+  /// Text of every non-normal token (control, user-defined, unknown) to its id.
+  let specialIDs: [String: Int32]
+  /// Bytes of all tokens end to end; token `i` is `pieceBytes[pieceStarts[i]..<pieceStarts[i + 1]]`.
+  let pieceBytes: [UInt8]
+  let pieceStarts: [Int32]  // (vocabularySize + 1)
+  let cache = WordCache()
+
+  public convenience init(gguf: GGUFFile) throws(TokenizerError) {
+    guard let model = gguf.string("tokenizer.ggml.model") else {
+      throw TokenizerError(.missingKey, "metadata tokenizer.ggml.model is missing")
+    }
+    guard model == "gpt2" else {
+      throw TokenizerError(
+        .unsupportedModel, "tokenizer model \"\(model)\" is not supported (only byte-level BPE, \"gpt2\", is)")
+    }
+    guard let tokens = gguf.stringArray("tokenizer.ggml.tokens") else {
+      throw TokenizerError(.missingKey, "metadata tokenizer.ggml.tokens is missing or not a string array")
+    }
+    guard let merges = gguf.stringArray("tokenizer.ggml.merges") else {
+      throw TokenizerError(.missingKey, "metadata tokenizer.ggml.merges is missing or not a string array")
+    }
+    let preName = gguf.string("tokenizer.ggml.pre") ?? "gpt2"
+    try self.init(
+      tokens: tokens,
+      types: gguf.intArray("tokenizer.ggml.token_type"),
+      merges: merges,
+      preTokenizer: preName,
+      specialIDs: SpecialIDs(
+        bos: gguf.int("tokenizer.ggml.bos_token_id"),
+        eos: gguf.int("tokenizer.ggml.eos_token_id"),
+        padding: gguf.int("tokenizer.ggml.padding_token_id"),
+        stops: ["eot", "eom", "fim_pad", "fim_rep", "fim_sep"].compactMap { gguf.int("tokenizer.ggml.\($0)_token_id") }
+      ),
+      addsBOS: gguf.bool("tokenizer.ggml.add_bos_token") ?? false
+    )
+  }
+
+  /// Ids named by metadata keys, as read (unchecked).
+  struct SpecialIDs {
+    var bos: Int?
+    var eos: Int?
+    var padding: Int?
+    var stops: [Int] = []
+  }
+
+  /// Builds a tokenizer from vocabulary arrays as a GGUF file stores them.
+  init(
+    tokens: [String], types: [Int]?, merges mergeTexts: [String], preTokenizer preName: String,
+    specialIDs named: SpecialIDs, addsBOS: Bool
+  ) throws(TokenizerError) {
+    guard let preTokenizer = PreTokenizer(ggufName: preName) else {
+      throw TokenizerError(
+        .unsupportedPreTokenizer,
+        "pre-tokenizer \"\(preName)\" is not supported (qwen2, smollm and gpt2 are)")
+    }
+    guard !tokens.isEmpty, tokens.count < Int(Int32.max) else {
+      throw TokenizerError(.malformedVocabulary, "the vocabulary has \(tokens.count) tokens")
+    }
+    if let types, types.count != tokens.count {
+      throw TokenizerError(
+        .malformedVocabulary, "\(types.count) token types for \(tokens.count) tokens")
+    }
+    let kinds = (types ?? []).isEmpty
+      ? [TokenKind](repeating: .normal, count: tokens.count)
+      : (types ?? []).map { TokenKind(rawValue: $0) ?? .normal }
+
+    var idOfText: [String: Int32] = [:]
+    idOfText.reserveCapacity(tokens.count)
+    var specialIDs: [String: Int32] = [:]
+    var pieceBytes: [UInt8] = []
+    var pieceStarts: [Int32] = [0]
+    pieceBytes.reserveCapacity(tokens.count * 8)
+    pieceStarts.reserveCapacity(tokens.count + 1)
+    for (index, text) in tokens.enumerated() {
+      let id = Int32(index)
+      idOfText[text] = id
+      switch kinds[index] {
+      case .normal, .byte, .unused:
+        // Byte-level spelling; a text outside the byte alphabet is kept as its own UTF-8.
+        pieceBytes.append(contentsOf: ByteLevel.bytes(spelledBy: text) ?? Array(text.utf8))
+      case .control, .userDefined, .unknown:
+        specialIDs[text] = id
+        pieceBytes.append(contentsOf: text.utf8)
+      }
+      guard pieceBytes.count < Int(Int32.max) else {
+        throw TokenizerError(.malformedVocabulary, "token texts are too long in total")
+      }
+      pieceStarts.append(Int32(pieceBytes.count))
+    }
+
+    var byteTokens = [Int32](repeating: -1, count: 256)
+    for byte in 0..<256 {
+      let spelling = ByteLevel.spelling(of: [UInt8(byte)])
+      guard let id = idOfText[spelling], kinds[Int(id)] == .normal || kinds[Int(id)] == .byte else {
+        throw TokenizerError(
+          .malformedVocabulary, "the vocabulary has no token for byte 0x\(String(byte, radix: 16))")
+      }
+      byteTokens[byte] = id
+    }
+
+    var table = MergeTable(capacity: mergeTexts.count)
+    for (rank, merge) in mergeTexts.enumerated() {
+      // "left right": token texts never hold a plain space, since byte-level BPE spells it "Ġ".
+      guard let space = merge.utf8.firstIndex(of: UInt8(ascii: " ")) else {
+        throw TokenizerError(.malformedMerges, "merge #\(rank) \"\(merge)\" is not two tokens separated by a space")
+      }
+      let left = String(merge[..<space])
+      let right = String(merge[merge.utf8.index(after: space)...])
+      guard let leftID = idOfText[left], let rightID = idOfText[right] else {
+        throw TokenizerError(.malformedMerges, "merge #\(rank) \"\(merge)\" names a token not in the vocabulary")
+      }
+      // A merge whose result is not an ordinary token could only produce an unrepresentable symbol (or, worse, a
+      // special id from ordinary text), so it is left out.
+      guard let resultID = idOfText[left + right], kinds[Int(resultID)] == .normal else { continue }
+      table.insert(left: leftID, right: rightID, rank: Int32(rank), result: resultID)
+    }
+
+    func checked(_ id: Int?) -> Int32? {
+      guard let id, id >= 0, id < tokens.count else { return nil }
+      return Int32(id)
+    }
+    var stops = Set(named.stops.compactMap(checked))
+    if let eos = checked(named.eos) { stops.insert(eos) }
+    for text in Self.stopTexts { if let id = specialIDs[text] { stops.insert(id) } }
+
+    self.vocabularySize = tokens.count
+    self.preTokenizerName = preName
+    self.preTokenizer = preTokenizer
+    self.kinds = kinds
+    self.byteTokens = byteTokens
+    self.merges = table
+    self.specialIDs = specialIDs
+    self.pieceBytes = pieceBytes
+    self.pieceStarts = pieceStarts
+    self.bosID = checked(named.bos)
+    self.eosID = checked(named.eos)
+    self.paddingID = checked(named.padding)
+    self.addsBOS = addsBOS
+    self.endOfTextIDs = stops
+  }
+
+  /// Special tokens that end a completion when the model emits them, by their text in the vocabularies we run.
+  static let stopTexts: [String] = [
+    "<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<|end|>", "<end_of_turn>", "<|eom_id|>", "<EOT>",
+    "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<fim_pad>", "<file_sep>", "<repo_name>", "<reponame>",
+  ]
+
+  /// The id of a special (control, user-defined or unknown) token by its exact text, e.g. `<|fim_prefix|>`.
+  public func specialTokenID(_ text: String) -> Int32? { specialIDs[text] }
+
+  /// What kind of token `id` is, or nil when it is out of range.
+  public func kind(of id: Int32) -> TokenKind? {
+    id >= 0 && Int(id) < vocabularySize ? kinds[Int(id)] : nil
+  }
+}
