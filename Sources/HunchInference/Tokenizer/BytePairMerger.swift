@@ -30,7 +30,8 @@ struct BytePairMerger {
     let count = word.count
     if count == 0 { return }
     if count == 1 {
-      output.append(byteTokens[Int(word[0])])
+      let id = byteTokens[Int(word[0])]
+      if id >= 0 { output.append(id) }
       return
     }
     ids.removeAll(keepingCapacity: true)
@@ -62,7 +63,8 @@ struct BytePairMerger {
 
     var index: Int32 = 0
     while index >= 0 {
-      output.append(ids[Int(index)])
+      let id = ids[Int(index)]
+      if id >= 0 { output.append(id) }  // a byte the vocabulary lacks is dropped
       index = next[Int(index)]
     }
   }

@@ -1,6 +1,7 @@
 /// Text to token ids.
 extension Tokenizer {
   /// The token ids of `text`, read as ordinary text (special-token spellings stay plain), without a BOS.
+  /// Bytes the vocabulary has no token for are left out, as llama.cpp does.
   public func encode(_ text: String) -> [Int32] {
     var text = text
     return text.withUTF8 { encode(validUTF8: $0) }
@@ -46,7 +47,8 @@ extension Tokenizer {
       let word = UnsafeBufferPointer(rebasing: bytes[starts[wordStart]..<starts[wordEnd]])
       wordStart = wordEnd
       if word.count == 1 {
-        output.append(byteTokens[Int(word[0])])
+        let id = byteTokens[Int(word[0])]
+        if id >= 0 { output.append(id) }  // a byte the vocabulary lacks is dropped
         continue
       }
       guard let key = ShortWord(word) else {

@@ -33,6 +33,8 @@ public final class Tokenizer: Sendable {
   let pieceBytes: [UInt8]
   let pieceStarts: [Int32]  // (vocabularySize + 1)
   let cache = WordCache()
+  /// The id of a byte the vocabulary has no token for; never a merge operand, never output.
+  static let missingByte = Int32.min
 
   public convenience init(gguf: GGUFFile) throws(TokenizerError) {
     guard let model = gguf.string("tokenizer.ggml.model") else {
@@ -117,14 +119,16 @@ public final class Tokenizer: Sendable {
       pieceStarts.append(Int32(pieceBytes.count))
     }
 
-    var byteTokens = [Int32](repeating: -1, count: 256)
+    // A vocabulary may lack some bytes (SmolLM2 has no token for 21 of them, e.g. 0x04 and 0xF1): those bytes get
+    // `missingByte`, take part in no merge, and are dropped from the output, as llama.cpp drops them.
+    var byteTokens = [Int32](repeating: Self.missingByte, count: 256)
     for byte in 0..<256 {
-      let spelling = ByteLevel.spelling(of: [UInt8(byte)])
-      guard let id = idOfText[spelling], kinds[Int(id)] == .normal || kinds[Int(id)] == .byte else {
-        throw TokenizerError(
-          .malformedVocabulary, "the vocabulary has no token for byte 0x\(String(byte, radix: 16))")
+      if let id = idOfText[ByteLevel.spelling(of: [UInt8(byte)])], kinds[Int(id)] == .normal || kinds[Int(id)] == .byte {
+        byteTokens[byte] = id
       }
-      byteTokens[byte] = id
+    }
+    guard byteTokens.contains(where: { $0 != Self.missingByte }) else {
+      throw TokenizerError(.malformedVocabulary, "the vocabulary has no byte-level tokens")
     }
 
     var table = MergeTable(capacity: mergeTexts.count)
@@ -135,12 +139,9 @@ public final class Tokenizer: Sendable {
       }
       let left = String(merge[..<space])
       let right = String(merge[merge.utf8.index(after: space)...])
-      guard let leftID = idOfText[left], let rightID = idOfText[right] else {
-        throw TokenizerError(.malformedMerges, "merge #\(rank) \"\(merge)\" names a token not in the vocabulary")
-      }
-      // A merge whose result is not an ordinary token could only produce an unrepresentable symbol (or, worse, a
-      // special id from ordinary text), so it is left out.
-      guard let resultID = idOfText[left + right], kinds[Int(resultID)] == .normal else { continue }
+      // A merge of tokens the vocabulary lacks can never apply; one whose result is not an ordinary token could
+      // only make an unrepresentable symbol (or, worse, a special id from ordinary text). Both are left out.
+      guard let leftID = idOfText[left], let rightID = idOfText[right], let resultID = idOfText[left + right], kinds[Int(resultID)] == .normal else { continue }
       table.insert(left: leftID, right: rightID, rank: Int32(rank), result: resultID)
     }
 
