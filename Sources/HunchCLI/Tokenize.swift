@@ -19,16 +19,43 @@ struct Tokenize: ParsableCommand {
   @Flag(help: "Also print each token's text, one token per line, after the ids.")
   var pieces = false
 
+  @Flag(help: "Report on standard error how long loading and encoding took (a cold and a warm encode).")
+  var timing = false
+
   func run() throws {
+    let clock = ContinuousClock()
+    let loadStart = clock.now
     let path = try ModelLocator.resolve(model)
     let tokenizer = try Tokenizer(gguf: try GGUFFile(path: path))
-    let input = FileHandle.standardInput.readDataToEndOfFile()
-    let ids = tokenizer.encode(String(decoding: input, as: UTF8.self))
+    let loaded = clock.now - loadStart
+    let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    let coldStart = clock.now
+    let ids = tokenizer.encode(text)
+    let cold = clock.now - coldStart
     print(ids.map(String.init).joined(separator: " "))
+    if timing {
+      let warmStart = clock.now
+      let again = tokenizer.encode(text)
+      let warm = clock.now - warmStart
+      let report = """
+        tokenizer loaded in \(Self.milliseconds(loaded)); \(text.utf8.count) bytes -> \(ids.count) tokens in \
+        \(Self.milliseconds(cold)) (cold cache), \(Self.milliseconds(warm)) (warm cache)\
+        \(again == ids ? "" : "; WARNING: the warm encode differed")
+
+        """
+      FileHandle.standardError.write(Data(report.utf8))
+    }
     guard pieces else { return }
     for id in ids {
       let text = String(decoding: tokenizer.tokenBytes(id), as: UTF8.self)
       print("\(id)\t\(text.debugDescription)")
     }
+  }
+}
+
+extension Tokenize {
+  static func milliseconds(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    return String(format: "%.2f ms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
   }
 }
