@@ -1,3 +1,5 @@
+import Foundation
+import HunchGGUF
 import XCTest
 
 @testable import HunchInference
@@ -78,4 +80,31 @@ final class TokenizerModelTests: XCTestCase {
       XCTAssertEqual(tokenizer.encode(""), [])
     }
   }
+
+  /// Several threads encoding at once through one tokenizer (and its shared word cache, filled as they go) get
+  /// llama.cpp's ids every time.
+  func testConcurrentEncodesAgreeWithGoldens() throws {
+    let model = TokenizerFixtures.qwen
+    _ = try TokenizerFixtures.tokenizer(model)  // skips when the model is absent
+    let tokenizer = try Tokenizer(gguf: GGUFFile(path: TokenizerFixtures.modelPath(model)))  // a cold cache
+    let texts = try TokenizerFixtures.corpus().strings.map(\.text)
+    let expected = try TokenizerFixtures.goldens(model).ids
+    let mismatches = Counter()
+    let workers = 4
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      // Each worker starts at a different place, so they race to add the same words.
+      for step in 0..<texts.count {
+        let index = (step + worker * texts.count / workers) % texts.count
+        if tokenizer.encode(texts[index]) != expected[index] { mismatches.increment() }
+      }
+    }
+    XCTAssertEqual(mismatches.value, 0)
+  }
+}
+
+private final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+  var value: Int { lock.withLock { count } }
+  func increment() { lock.withLock { count += 1 } }
 }
