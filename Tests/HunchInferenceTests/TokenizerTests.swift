@@ -26,7 +26,8 @@ final class TokenizerTests: XCTestCase {
     let merges = [("b", "c"), ("a", "b")]
     let tokenizer = try makeTokenizer(merges: merges)
     XCTAssertEqual(
-      tokenizer.encode("abc"), [id("a", in: tokenizer, mergesBefore: merges), id("bc", in: tokenizer, mergesBefore: merges)])
+      tokenizer.encode("abc"),
+      [id("a", in: tokenizer, mergesBefore: merges), id("bc", in: tokenizer, mergesBefore: merges)])
     XCTAssertEqual(tokenizer.encode("ab"), [id("ab", in: tokenizer, mergesBefore: merges)])
   }
 

@@ -91,9 +91,8 @@ public final class Tokenizer: Sendable {
       throw TokenizerError(
         .malformedVocabulary, "\(types.count) token types for \(tokens.count) tokens")
     }
-    let kinds = (types ?? []).isEmpty
-      ? [TokenKind](repeating: .normal, count: tokens.count)
-      : (types ?? []).map { TokenKind(rawValue: $0) ?? .normal }
+    let kinds: [TokenKind] =
+      types?.map { TokenKind(rawValue: $0) ?? .normal } ?? Array(repeating: .normal, count: tokens.count)
 
     var idOfText: [String: Int32] = [:]
     idOfText.reserveCapacity(tokens.count)
@@ -123,9 +122,8 @@ public final class Tokenizer: Sendable {
     // `missingByte`, take part in no merge, and are dropped from the output, as llama.cpp drops them.
     var byteTokens = [Int32](repeating: Self.missingByte, count: 256)
     for byte in 0..<256 {
-      if let id = idOfText[ByteLevel.spelling(of: [UInt8(byte)])], kinds[Int(id)] == .normal || kinds[Int(id)] == .byte {
-        byteTokens[byte] = id
-      }
+      guard let id = idOfText[ByteLevel.spelling(of: [UInt8(byte)])] else { continue }
+      if kinds[Int(id)] == .normal || kinds[Int(id)] == .byte { byteTokens[byte] = id }
     }
     guard byteTokens.contains(where: { $0 != Self.missingByte }) else {
       throw TokenizerError(.malformedVocabulary, "the vocabulary has no byte-level tokens")
@@ -141,7 +139,9 @@ public final class Tokenizer: Sendable {
       let right = String(merge[merge.utf8.index(after: space)...])
       // A merge of tokens the vocabulary lacks can never apply; one whose result is not an ordinary token could
       // only make an unrepresentable symbol (or, worse, a special id from ordinary text). Both are left out.
-      guard let leftID = idOfText[left], let rightID = idOfText[right], let resultID = idOfText[left + right], kinds[Int(resultID)] == .normal else { continue }
+      guard let leftID = idOfText[left], let rightID = idOfText[right], let resultID = idOfText[left + right],
+        kinds[Int(resultID)] == .normal
+      else { continue }
       table.insert(left: leftID, right: rightID, rank: Int32(rank), result: resultID)
     }
 
