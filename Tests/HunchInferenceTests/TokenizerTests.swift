@@ -111,4 +111,30 @@ final class TokenizerTests: XCTestCase {
     }
     XCTAssertNil(ByteLevel.bytes(spelledBy: "日"))
   }
+
+  func testWordTableFindsEveryWordThroughGrowth() throws {
+    var table = WordTable(slots: 16)
+    let words = (0..<500).map { "w\($0)" } + ["0123456789abcdef", "ab"]
+    func key(_ word: String) throws -> ShortWord {
+      let bytes = Array(word.utf8)
+      return try XCTUnwrap(bytes.withUnsafeBufferPointer { ShortWord($0) })
+    }
+    for (index, word) in words.enumerated() {
+      XCTAssertNil(table.find(try key(word)))
+      table.insert(try key(word), ids: [Int32(index), -Int32(index)][...])
+    }
+    XCTAssertEqual(table.count, words.count)
+    for (index, word) in words.enumerated() {
+      let span = try XCTUnwrap(table.find(try key(word)), word)
+      XCTAssertEqual(Array(table.ids[span]), [Int32(index), -Int32(index)])
+    }
+    var visited = 0
+    table.forEach { _, ids in
+      visited += 1
+      XCTAssertEqual(ids.count, 2)
+    }
+    XCTAssertEqual(visited, words.count)
+    XCTAssertNil(table.find(try key("w500")))
+    XCTAssertNil(Array("0123456789abcdefg".utf8).withUnsafeBufferPointer { ShortWord($0) }, "17 bytes is too long")
+  }
 }

@@ -38,7 +38,7 @@ extension Tokenizer {
     }
 
     var known = cache.snapshot()
-    var fresh: [ShortWord: [Int32]] = [:]
+    var fresh = WordTable(slots: 256)
     var merger = BytePairMerger()
     var output: [Int32] = []
     output.reserveCapacity(byteCount / 3 + 1)
@@ -55,15 +55,17 @@ extension Tokenizer {
         merger.encode(word, byteTokens: byteTokens, merges: merges, into: &output)
         continue
       }
-      if let ids = known[key] ?? fresh[key] {
-        output.append(contentsOf: ids)
-        continue
+      if let span = known.find(key) {
+        output.append(contentsOf: known.ids[span])
+      } else if let span = fresh.find(key) {
+        output.append(contentsOf: fresh.ids[span])
+      } else {
+        let before = output.count
+        merger.encode(word, byteTokens: byteTokens, merges: merges, into: &output)
+        fresh.insert(key, ids: output[before...])
       }
-      let before = output.count
-      merger.encode(word, byteTokens: byteTokens, merges: merges, into: &output)
-      fresh[key] = Array(output[before...])
     }
-    known = [:]  // let go of the snapshot so the shared cache can grow in place
+    known = WordTable(slots: 0)  // let go of the snapshot so the shared cache can grow in place
     cache.add(fresh)
     return output
   }
