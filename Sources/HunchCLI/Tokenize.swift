@@ -46,14 +46,18 @@ struct Tokenize: ParsableCommand {
       FileHandle.standardError.write(Data(report.utf8))
     }
     guard pieces else { return }
-    for id in ids {
-      let text = String(decoding: tokenizer.tokenBytes(id), as: UTF8.self)
-      print("\(id)\t\(text.debugDescription)")
-    }
+    for id in ids { print("\(id)\t\(Self.describe(tokenizer.tokenBytes(id)))") }
   }
 }
 
 extension Tokenize {
+  /// A token's bytes as a quoted string, with bytes that are not whole UTF-8 characters shown as `\xNN`.
+  static func describe(_ bytes: [UInt8]) -> String {
+    if let text = String(bytes: bytes, encoding: .utf8) { return text.debugDescription }
+    let escaped = bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }
+    return "\"" + escaped.joined() + "\""
+  }
+
   static func milliseconds(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
     return String(format: "%.2f ms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
