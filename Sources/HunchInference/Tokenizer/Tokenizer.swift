@@ -4,7 +4,10 @@ import HunchGGUF
 ///
 /// `encode` treats its input as ordinary text: a buffer that spells `<|fim_prefix|>` or `<|endoftext|>` yields the
 /// plain pieces of those characters, never the special ids. Whoever builds a prompt inserts special tokens by id
-/// (see `specialTokenID(_:)`).
+/// (see `specialTokenID(_:)`). That is also the one deliberate difference from llama.cpp's `special = false`
+/// tokenization, which still matches user-defined tokens such as Qwen's `<tool_call>` in text.
+///
+/// Safe to use from any thread; words already seen are cached across calls.
 public final class Tokenizer: Sendable {
   /// What `tokenizer.ggml.token_type` says a token is.
   public enum TokenKind: Int, Sendable {
@@ -19,7 +22,8 @@ public final class Tokenizer: Sendable {
   public let paddingID: Int32?
   /// Whether prompts should start with `bosID` (`tokenizer.ggml.add_bos_token`); `encode` never adds it.
   public let addsBOS: Bool
-  /// Tokens after which generation should stop: end of text, end of turn, FIM padding and file/repo separators.
+  /// Tokens after which generation should stop: the EOS id, any EOT/EOM/FIM pad/rep/sep ids the metadata names, and
+  /// special tokens spelled like an end of text, end of turn, FIM padding or repository/file separator.
   public let endOfTextIDs: Set<Int32>
 
   let preTokenizer: PreTokenizer
@@ -50,7 +54,10 @@ public final class Tokenizer: Sendable {
     guard let merges = gguf.stringArray("tokenizer.ggml.merges") else {
       throw TokenizerError(.missingKey, "metadata tokenizer.ggml.merges is missing or not a string array")
     }
-    let preName = gguf.string("tokenizer.ggml.pre") ?? "gpt2"
+    // Without a name llama.cpp falls back to a split of its own, which this tokenizer does not implement.
+    guard let preName = gguf.string("tokenizer.ggml.pre") else {
+      throw TokenizerError(.missingKey, "metadata tokenizer.ggml.pre (the pre-tokenizer name) is missing")
+    }
     try self.init(
       tokens: tokens,
       types: gguf.intArray("tokenizer.ggml.token_type"),
