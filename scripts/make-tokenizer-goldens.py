@@ -7,6 +7,7 @@ tokens not parsed: text is ordinary text) and of the whole corpus joined by newl
 
 Uses the llama-cpp-python bindings of the local llama.cpp build (bench/build-llama-cpp.sh), vocabulary only:
     python3 scripts/make-tokenizer-goldens.py [--llama-dir ~/.cache/hunch/llama.cpp-0.3.36] [--models-dir ...]
+The bindings import numpy and diskcache (pip install diskcache).
 """
 import argparse
 import hashlib
