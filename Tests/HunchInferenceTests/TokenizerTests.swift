@@ -137,4 +137,21 @@ final class TokenizerTests: XCTestCase {
     XCTAssertNil(table.find(try key("w500")))
     XCTAssertNil(Array("0123456789abcdefg".utf8).withUnsafeBufferPointer { ShortWord($0) }, "17 bytes is too long")
   }
+
+  func testTextIndexLooksUpBytesAndConcatenations() {
+    let index = TextIndex(tokens: ["a", "bc", "abc", "é", "e\u{301}", "bc"])
+    func id(_ text: String, _ rest: String = "") -> Int32? {
+      var text = text
+      var rest = rest
+      return text.withUTF8 { first in rest.withUTF8 { second in index.id(of: first, followedBy: second) } }
+    }
+    XCTAssertEqual(id("a"), 0)
+    XCTAssertEqual(id("a", "bc"), 2)
+    XCTAssertEqual(id("ab", "c"), 2)
+    XCTAssertEqual(id("bc"), 5, "a text listed twice resolves to its last id")
+    XCTAssertEqual(id("é"), 3)
+    XCTAssertEqual(id("e\u{301}"), 4, "canonically equivalent texts are still different tokens")
+    XCTAssertNil(id("ab"))
+    XCTAssertNil(id(""))
+  }
 }

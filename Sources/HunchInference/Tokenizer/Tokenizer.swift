@@ -101,8 +101,7 @@ public final class Tokenizer: Sendable {
     let kinds: [TokenKind] =
       types?.map { TokenKind(rawValue: $0) ?? .normal } ?? Array(repeating: .normal, count: tokens.count)
 
-    var idOfText: [String: Int32] = [:]
-    idOfText.reserveCapacity(tokens.count)
+    let textIndex = TextIndex(tokens: tokens)
     var specialIDs: [String: Int32] = [:]
     var pieceBytes: [UInt8] = []
     var pieceStarts: [Int32] = [0]
@@ -110,7 +109,6 @@ public final class Tokenizer: Sendable {
     pieceStarts.reserveCapacity(tokens.count + 1)
     for (index, text) in tokens.enumerated() {
       let id = Int32(index)
-      idOfText[text] = id
       switch kinds[index] {
       case .normal, .byte, .unused:
         // Byte-level spelling; a text outside the byte alphabet is kept as its own UTF-8.
@@ -129,7 +127,8 @@ public final class Tokenizer: Sendable {
     // `missingByte`, take part in no merge, and are dropped from the output, as llama.cpp drops them.
     var byteTokens = [Int32](repeating: Self.missingByte, count: 256)
     for byte in 0..<256 {
-      guard let id = idOfText[ByteLevel.spelling(of: [UInt8(byte)])] else { continue }
+      var spelling = ByteLevel.spelling(of: [UInt8(byte)])
+      guard let id = spelling.withUTF8({ textIndex.id(of: $0) }) else { continue }
       if kinds[Int(id)] == .normal || kinds[Int(id)] == .byte { byteTokens[byte] = id }
     }
     guard byteTokens.contains(where: { $0 != Self.missingByte }) else {
@@ -137,19 +136,15 @@ public final class Tokenizer: Sendable {
     }
 
     var table = MergeTable(capacity: mergeTexts.count)
-    for (rank, merge) in mergeTexts.enumerated() {
-      // "left right": token texts never hold a plain space, since byte-level BPE spells it "Ġ".
-      guard let space = merge.utf8.firstIndex(of: UInt8(ascii: " ")) else {
+    for (rank, var merge) in mergeTexts.enumerated() {
+      switch merge.withUTF8({ Self.resolveMerge($0, textIndex: textIndex, kinds: kinds) }) {
+      case .merge(let left, let right, let result):
+        table.insert(left: left, right: right, rank: Int32(rank), result: result)
+      case .unusable:
+        continue
+      case .malformed:
         throw TokenizerError(.malformedMerges, "merge #\(rank) \"\(merge)\" is not two tokens separated by a space")
       }
-      let left = String(merge[..<space])
-      let right = String(merge[merge.utf8.index(after: space)...])
-      // A merge of tokens the vocabulary lacks can never apply; one whose result is not an ordinary token could
-      // only make an unrepresentable symbol (or, worse, a special id from ordinary text). Both are left out.
-      guard let leftID = idOfText[left], let rightID = idOfText[right], let resultID = idOfText[left + right],
-        kinds[Int(resultID)] == .normal
-      else { continue }
-      table.insert(left: leftID, right: rightID, rank: Int32(rank), result: resultID)
     }
 
     func checked(_ id: Int?) -> Int32? {
@@ -174,6 +169,28 @@ public final class Tokenizer: Sendable {
     self.paddingID = checked(named.padding)
     self.addsBOS = addsBOS
     self.endOfTextIDs = stops
+  }
+
+  private enum MergeEntry {
+    case merge(left: Int32, right: Int32, result: Int32)
+    /// Well formed, but it can never apply or must not.
+    case unusable
+    case malformed
+  }
+
+  /// Reads a merge, "left right" (token texts never hold a plain space: byte-level BPE spells it "Ġ").
+  private static func resolveMerge(
+    _ text: UnsafeBufferPointer<UInt8>, textIndex: TextIndex, kinds: [TokenKind]
+  ) -> MergeEntry {
+    guard let space = text.firstIndex(of: UInt8(ascii: " ")) else { return .malformed }
+    let left = UnsafeBufferPointer(rebasing: text[..<space])
+    let right = UnsafeBufferPointer(rebasing: text[(space + 1)...])
+    // A merge of tokens the vocabulary lacks can never apply; one whose result is not an ordinary token could only
+    // make an unrepresentable symbol (or, worse, a special id from ordinary text). Both are left out.
+    guard let leftID = textIndex.id(of: left), let rightID = textIndex.id(of: right),
+      let resultID = textIndex.id(of: left, followedBy: right), kinds[Int(resultID)] == .normal
+    else { return .unusable }
+    return .merge(left: leftID, right: rightID, result: resultID)
   }
 
   /// Special tokens that end a completion when the model emits them, by their text in the vocabularies we run.
