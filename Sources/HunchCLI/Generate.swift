@@ -63,6 +63,7 @@ struct Generate: ParsableCommand {
     let path = try ModelLocator.resolve(model)
     let file = try GGUFFile(path: path)
     let transformer = try Transformer(file: file, threads: threads)
+    let tokenizer = try Tokenizer(gguf: file)
     let promptTokens: [Int32]
     if let promptIds {
       let parts = promptIds.split(whereSeparator: { $0 == "," || $0 == " " })
@@ -70,7 +71,16 @@ struct Generate: ParsableCommand {
       guard ids.count == parts.count, !ids.isEmpty else { throw ValidationError("--prompt-ids must be integers") }
       promptTokens = ids
     } else {
-      throw ValidationError("text prompts need the tokenizer, which this build does not have yet; use --prompt-ids")
+      let text: String
+      if let promptFile {
+        do { text = try String(contentsOfFile: promptFile, encoding: .utf8) } catch {
+          throw ValidationError("cannot read \(promptFile): \(error.localizedDescription)")
+        }
+      } else {
+        text = prompt ?? ""
+      }
+      promptTokens = tokenizer.encode(text)
+      guard !promptTokens.isEmpty else { throw ValidationError("the prompt is empty") }
     }
     if debugTopLogits > 0 {
       let cache = transformer.makeCache(capacity: context)
@@ -87,9 +97,22 @@ struct Generate: ParsableCommand {
     let session = GenerationSession(model: transformer, contextLength: context)
     var statistics = GenerationStats()
     let sampler = Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
+    var decoder = StreamingDecoder(tokenizer: tokenizer)
     let output = try session.generate(
-      prompt: promptTokens, maxTokens: maxTokens, sampler: sampler, stats: &statistics)
-    if tokens { print(output.map(String.init).joined(separator: " ")) }
+      prompt: promptTokens, maxTokens: maxTokens, sampler: sampler, stopTokens: tokenizer.endOfTextIDs,
+      stats: &statistics
+    ) { token in
+      if !tokens {
+        let piece = decoder.append(token)
+        FileHandle.standardOutput.write(Data(piece.utf8))
+      }
+      return .proceed
+    }
+    if tokens {
+      print(output.map(String.init).joined(separator: " "))
+    } else {
+      print(decoder.finish())
+    }
     if stats {
       let line = String(
         format: "prompt: %d tokens (%d reused) in %.3f s, %.1f t/s; generated: %d tokens in %.3f s, %.1f t/s\n",
