@@ -53,7 +53,12 @@ public struct CompletionCleanup {
     } else {
       suffixHead = rightText
     }
-    for closer in BracketBalance.unmatchedClosers(in: suffixHead) {
+    var suffixClosers = BracketBalance.unmatchedClosers(in: suffixHead)
+    if case .block(_, true) = shape, let first = suffixClosers.firstIndex(of: "}") {
+      // That closer ends the enclosing block, not what the completion opened.
+      suffixClosers.remove(at: first)
+    }
+    for closer in suffixClosers {
       guard let last = open.last, BracketBalance.pairs[last] == closer else { break }
       open.removeLast()
     }

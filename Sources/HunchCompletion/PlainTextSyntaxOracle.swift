@@ -177,10 +177,8 @@ extension PlainTextSyntaxOracle {
       referenceIndent = table.indent(of: cursorLine)
       // The cursor right after a header's opener (`def f():|`, `if x {|`) is inside that header's body.
       let opener: Character = rules.blocksByIndentation ? ":" : "{"
-      if linePrefixCode.last == opener, let scope = scope(table, classes, rules, headerLine: cursorLine, cursor: cursor),
-        scope.body.lowerBound <= cursor
-      {
-        scopes.append(scope)
+      if linePrefixCode.last == opener {
+        scopes.append(scope(table, classes, rules, headerLine: cursorLine, header: (cursorLine, cursor), cursor: cursor))
       }
     }
     line -= 1
@@ -205,6 +203,13 @@ extension PlainTextSyntaxOracle {
     -> SyntaxScope?
   {
     guard let header = headerEnd(table: table, classes: classes, rules: rules, line: headerLine) else { return nil }
+    return scope(table, classes, rules, headerLine: headerLine, header: header, cursor: cursor)
+  }
+
+  func scope(
+    _ table: LineTable, _ classes: [ByteClass], _ rules: LexicalRules, headerLine: Int, header: (line: Int, opener: Int),
+    cursor: Int
+  ) -> SyntaxScope {
     let indent = table.indent(of: headerLine)
     let endLine = blockEnd(table: table, classes: classes, rules: rules, headerEnd: header, headerIndent: indent)
     var bodyEnd = max(table.range(of: endLine).upperBound, header.opener)

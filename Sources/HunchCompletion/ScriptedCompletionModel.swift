@@ -20,11 +20,21 @@ public final class ScriptedCompletionModel: CompletionModel {
     self.beginningOfText = beginningOfText.flatMap { table[$0] }
   }
 
-  /// Splits `text` into word-like pieces (a run of letters/digits, or one other character).
-  public static func pieces(of text: String) -> [String] {
+  /// Splits `text` into word-like pieces (a run of letters/digits, or one other character); the names in `specials`
+  /// stay whole.
+  public static func pieces(of text: String, specials: [String] = []) -> [String] {
     var pieces: [String] = []
     var word = ""
-    for character in text {
+    var rest = Substring(text)
+    while let character = rest.first {
+      if let special = specials.first(where: { rest.hasPrefix($0) }) {
+        if !word.isEmpty { pieces.append(word) }
+        word = ""
+        pieces.append(special)
+        rest = rest.dropFirst(special.count)
+        continue
+      }
+      rest = rest.dropFirst()
       if character.isLetter || character.isNumber || character == "_" {
         word.append(character)
       } else {

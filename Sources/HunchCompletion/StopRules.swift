@@ -113,7 +113,9 @@ public final class StopRules {
     if trimmed.hasPrefix("```") && !insideString { return (.markdownFence, beforeCurrentLine) }
     if case .block(let headerIndent, let suffixCloses) = shape, lineNumber > 0, !trimmed.isEmpty, !insideString {
       let indent = Self.indentWidth(fullLine)
-      if indent <= headerIndent {
+      // A line that may still become a Markdown fence is judged once it is longer.
+      let mayBeFence = !complete && trimmed.count < 3 && "```".hasPrefix(trimmed)
+      if indent <= headerIndent && !mayBeFence {
         let isCloser = trimmed.first.map { "})]".contains($0) } ?? false
         if isCloser {
           if suffixCloses { return (.blockClosed, beforeCurrentLine) }
