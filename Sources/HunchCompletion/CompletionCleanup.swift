@@ -58,6 +58,8 @@ public struct CompletionCleanup {
       // That closer ends the enclosing block, not what the completion opened.
       suffixClosers.remove(at: first)
     }
+    // The suffix's closers first close what the cursor line opened before the completion was inserted.
+    suffixClosers.removeFirst(min(BracketBalance.unclosedOpeners(in: linePrefix).count, suffixClosers.count))
     for closer in suffixClosers {
       guard let last = open.last, BracketBalance.pairs[last] == closer else { break }
       open.removeLast()
