@@ -5,6 +5,6 @@ struct Hunch: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "hunch",
     abstract: "Local AI code completion: a language server and command-line tools.",
-    subcommands: [Models.self, Inspect.self, Complete.self]
+    subcommands: [Models.self, Inspect.self, Complete.self, Eval.self]
   )
 }

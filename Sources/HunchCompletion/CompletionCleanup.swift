@@ -46,12 +46,15 @@ public struct CompletionCleanup {
   public func balancingBrackets(_ text: String) -> String {
     var open = BracketBalance.unclosedOpeners(in: text)
     guard !open.isEmpty else { return text }
+    // An opener ending the text starts a construct continued on the next lines (`{` of a body, `(` of arguments).
+    if let last = text.last(where: { !$0.isWhitespace }), "([{".contains(last) { return text }
     // The suffix's own unmatched closers (nearest first) close the completion's innermost openers.
     let suffixHead: String
     if shape.isBlock {
       suffixHead = String(suffix.prefix(2000))
     } else {
-      suffixHead = rightText
+      // The rest of the line and a few lines more: a statement may continue below.
+      suffixHead = suffix.split(separator: "\n", omittingEmptySubsequences: false).prefix(4).joined(separator: "\n")
     }
     var suffixClosers = BracketBalance.unmatchedClosers(in: suffixHead)
     if case .block(_, true) = shape, let first = suffixClosers.firstIndex(of: "}") {
@@ -98,14 +101,16 @@ public struct CompletionCleanup {
   }
 
   /// Cleaned candidates, preferred first (duplicates removed). An empty list means: offer nothing.
-  public func candidates(for raw: String) -> [String] {
+  /// `truncated`: the generation hit its token limit, so the last line is probably unfinished.
+  public func candidates(for raw: String, truncated: Bool = false) -> [String] {
     let stripped = Self.stripTrailingWhitespace(raw)
     let trimmed = trimmingSuffixOverlap(stripped)
     var options = [balancingBrackets(trimmed), trimmed]
     if stripped != trimmed { options.append(balancingBrackets(stripped)) }
     if shape.isBlock, let lastBreak = trimmed.lastIndex(of: "\n"), lastBreak != trimmed.startIndex {
-      // Without the last line, in case the model stopped mid-statement.
-      options.append(balancingBrackets(String(trimmed[..<lastBreak])))
+      // Without the last line, in case the model stopped mid-statement; first choice when it was cut off.
+      let withoutLastLine = balancingBrackets(Self.stripTrailingWhitespace(String(trimmed[..<lastBreak])))
+      if truncated { options.insert(withoutLastLine, at: 0) } else { options.append(withoutLastLine) }
     }
     var unique: [String] = []
     for option in options.map(closingLineBreak) where !unique.contains(option) && !retypesExistingText(option) {

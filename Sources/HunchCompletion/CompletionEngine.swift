@@ -7,7 +7,10 @@ public struct CompletionConfig: Sendable {
   public var suffixTokens = 256
   /// Tokens for context from other open buffers.
   public var extraContextTokens = 512
-  public var maxTokens = 128
+  /// Most tokens for a single-line completion.
+  public var maxTokens = 96
+  /// Most tokens for a block.
+  public var maxBlockTokens = 256
   public var maxBlockLines = 40
   public var shapePolicy = ShapePolicy.automatic
   /// The llama.vim trick: the cursor line left of the cursor goes after the middle marker.
@@ -133,7 +136,7 @@ public struct CompletionEngine {
     let generation: Generation
     do {
       generation = try model.generate(
-        prompt: prompt, maxTokens: config.maxTokens, stopTokens: format.stopTokens, isCancelled: isCancelled,
+        prompt: prompt, maxTokens: shape.isBlock ? config.maxBlockTokens : config.maxTokens, stopTokens: format.stopTokens, isCancelled: isCancelled,
         onPiece: { rules.feed($0) })
     } catch {
       throw CompletionError(.modelFailed, "generation failed", cause: String(describing: error))
@@ -157,7 +160,7 @@ public struct CompletionEngine {
     var text = ""
     if reason != .cancelled {
       let cleanup = CompletionCleanup(shape: shape, suffix: suffixText, linePrefix: linePrefix)
-      let candidates = cleanup.candidates(for: stoppedText)
+      let candidates = cleanup.candidates(for: stoppedText, truncated: reason == .maxTokens)
       diagnostics.candidates = candidates.count
       text = Self.preferParsing(
         candidates, prefix: prefixText, suffix: suffixText, languageID: document.languageID, oracle: oracle)

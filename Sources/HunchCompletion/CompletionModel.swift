@@ -85,6 +85,7 @@ public struct CompletionError: Error, CustomStringConvertible, Sendable {
     case cursorInsideCharacter
     case emptyPrompt
     case modelFailed
+    case badEvalCase
   }
   public let code: Code
   public let message: String

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A `CompletionModel` that replays a scripted output piece by piece, with a byte-level tokenizer (token = UTF-8 byte,
-/// specials numbered from 1000). It records the prompts it was given. For tests and for `hunch eval --model replay`.
+/// specials numbered from 1000); `generate` counts one token per piece. It records the prompts it was given. For tests and for `hunch eval --model replay`.
 public final class ScriptedCompletionModel: CompletionModel {
   public let specialTokens: [String: Int32]
   public var beginningOfText: Int32?
@@ -93,9 +93,9 @@ public final class ScriptedCompletionModel: CompletionModel {
         tokens.append(special)
         continue
       }
-      let pieceTokens = tokenize(piece)
-      guard tokens.count + pieceTokens.count <= maxTokens else { break }
-      tokens += pieceTokens
+      // One token per piece, as a real tokenizer gives roughly one token per word.
+      guard tokens.count < maxTokens else { break }
+      tokens.append(tokenize(piece).first ?? 0)
       text += piece
       delivered.append(piece)
       if onPiece(piece) == .stop {
@@ -103,7 +103,7 @@ public final class ScriptedCompletionModel: CompletionModel {
         break
       }
     }
-    if case .maxTokens = finish, tokens.count < maxTokens, !script.isEmpty {
+    if case .maxTokens = finish, tokens.count < maxTokens {
       // The script ran out: the model "ended" the way a real one emits end-of-text.
       finish = .stopToken(-1)
     }

@@ -149,21 +149,12 @@ public final class StopRules {
     return state != .code && state != .lineComment
   }
 
-  /// The line repeats the first non-blank line below the cursor (indentation included), or one of the next two
-  /// when it is long enough not to repeat by chance.
+  /// The line repeats the first non-blank line below the cursor (indentation included). Lines further down are not
+  /// compared: a body often shares lines with its neighbours (`else` branches, sibling methods).
   private func repeatsLineBelow(_ line: String) -> Bool {
     let candidate = Self.trimmingTrailingWhitespace(line)
-    var seen = 0
-    for below in linesBelow {
-      let belowTrimmed = Self.trimmingTrailingWhitespace(below)
-      if belowTrimmed.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-      if belowTrimmed == candidate && (seen == 0 || candidate.trimmingCharacters(in: .whitespaces).count >= 10) {
-        return true
-      }
-      seen += 1
-      if seen >= 2 { break }
-    }
-    return false
+    guard let next = linesBelow.first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return false }
+    return Self.trimmingTrailingWhitespace(next) == candidate
   }
 
   static func trimmingTrailingWhitespace(_ text: String) -> String {

@@ -136,3 +136,50 @@ final class CleanupTests: XCTestCase {
     XCTAssertEqual(completed.reason, .endOfLine)
   }
 }
+
+final class CleanupContinuationTests: XCTestCase {
+  func testAnOpenerEndingTheLineIsLeftForTheLinesBelow() throws {
+    let python = try complete("def f():\n    raise ‸\n        \"message\")\n", language: "python", output: "ValueError(")
+    XCTAssertEqual(python.text, "ValueError(")
+    let swift = try complete("struct A {\n  enum ‸\n    case a\n  }\n}\n", language: "swift", output: "Kind {")
+    XCTAssertEqual(swift.text, "Kind {")
+    let js = try complete("const f = async (args) => ‸\n  go(args)\n}\n", language: "javascript", output: "{")
+    XCTAssertEqual(js.text, "{")
+  }
+
+  func testAStatementClosedOnTheNextLinesIsNotClosedTwice() throws {
+    let python = try complete("x = ‸\n    b)\n", language: "python", output: "f(a,")
+    XCTAssertEqual(python.text, "f(a,")
+    let swift = try complete("let x = ‸\n  b)\n", language: "swift", output: "f(a,")
+    XCTAssertEqual(swift.text, "f(a,")
+    let js = try complete("const x = ‸\n  b]);\n", language: "javascript", output: "f([a,")
+    XCTAssertEqual(js.text, "f([a,")
+  }
+
+  func testACutOffBlockLosesItsUnfinishedLastLine() throws {
+    var config = CompletionConfig()
+    config.maxBlockTokens = 12
+    for (language, source, output, expected) in [
+      ("python", "def f(x):\n    ‸\n", "y = x + 1\n    return compute(y, x, 1, 2)", "y = x + 1"),
+      ("swift", "func f(x: Int) {\n  ‸\n}\n", "let y = x + 1\n  print(y, x, 1, 2)", "let y = x + 1"),
+      ("javascript", "function f(x) {\n  ‸\n}\n", "const y = x + 1;\n  log(y, x, 1, 2);", "const y = x + 1;"),
+    ] {
+      let completed = try complete(source, language: language, output: output, config: config)
+      XCTAssertEqual(completed.reason, .maxTokens, language)
+      XCTAssertEqual(completed.text, expected, language)
+    }
+  }
+
+  func testOnlyTheNextLineCountsAsRepeatingTheSuffix() throws {
+    // The body's second line equals a line of the `else` branch further down: it is kept.
+    let python = try complete(
+      "if ok:\n    ‸\nelse:\n    log(x)\n", language: "python", output: "run(x)\n    log(x)")
+    XCTAssertEqual(python.text, "run(x)\n    log(x)")
+    let swift = try complete(
+      "if ok {\n    ‸\n} else {\n    log(x)\n}\n", language: "swift", output: "run(x)\n    log(x)")
+    XCTAssertEqual(swift.text, "run(x)\n    log(x)")
+    let js = try complete(
+      "if (ok) {\n    ‸\n} else {\n    log(x);\n}\n", language: "javascript", output: "run(x);\n    log(x);")
+    XCTAssertEqual(js.text, "run(x);\n    log(x);")
+  }
+}

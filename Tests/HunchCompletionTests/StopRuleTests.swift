@@ -144,7 +144,7 @@ final class StopRuleTests: XCTestCase {
     var limited = CompletionConfig()
     limited.maxBlockLines = 2
     var fewTokens = CompletionConfig()
-    fewTokens.maxTokens = 5
+    fewTokens.maxTokens = 2
     try check([
       Case(language: "python", source: "def f():\n    ‸\n", output: "a = 1\n    b = 2\n    c = 3\n    d = 4",
         expected: "a = 1\n    b = 2", reason: .maxLines, config: limited),
