@@ -17,8 +17,13 @@ struct Eval: ParsableCommand {
   @Argument(help: "JSONL case files, or directories holding *.jsonl.")
   var cases: [String]
 
-  @Option(help: "replay, replay-exact, or a model (once the inference adapter is wired in EvalModels).")
+  @Option(
+    help: "replay, replay-exact, llama-cpp:MODEL.gguf (a reference run through llama.cpp's Python bindings), or a model once the inference adapter is wired in EvalModels."
+  )
   var model = "replay"
+
+  @Option(help: "The helper process for llama-cpp: models.")
+  var llamaCppHelper = "scripts/llama-cpp-model.py"
 
   @Flag(help: "Print the report as JSON.")
   var json = false
@@ -55,6 +60,7 @@ struct Eval: ParsableCommand {
       loaded += fileCases
     }
     guard !loaded.isEmpty else { throw ValidationError("no cases in \(cases.joined(separator: ", "))") }
+    EvalModels.helperPath = llamaCppHelper
     let makeModel = try EvalModels.factory(named: model)
     var config = CompletionConfig()
     config.maxTokens = maxTokens
@@ -134,8 +140,15 @@ enum EvalModels {
 
   static func oracle() -> any SyntaxOracle { PlainTextSyntaxOracle() }
 
+  /// Runs `hunch eval --model llama-cpp:MODEL.gguf` (a reference through llama.cpp's Python bindings).
+  nonisolated(unsafe) static var helperPath = "scripts/llama-cpp-model.py"
+
   /// A model for each case.
   static func factory(named name: String) throws -> (EvalCase) -> any CompletionModel {
+    if name.hasPrefix("llama-cpp:") {
+      let model = try ProcessCompletionModel(helper: helperPath, modelPath: String(name.dropFirst("llama-cpp:".count)))
+      return { _ in model }
+    }
     switch name {
     case "replay":
       return { item in
@@ -150,6 +163,120 @@ enum EvalModels {
     default:
       throw ValidationError(
         "model '\(name)': this build has no inference adapter for `hunch eval` yet; use --model replay or replay-exact")
+    }
+  }
+}
+
+/// A `CompletionModel` served by a helper process speaking JSON lines (scripts/llama-cpp-model.py, llama.cpp's Python
+/// bindings): reference measurements of the engine with a real model before Hunch's own inference is wired in.
+final class ProcessCompletionModel: CompletionModel {
+  struct Failure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "model process: \(message)" }
+  }
+
+  private let process = Process()
+  private let input = Pipe()
+  private let output = Pipe()
+  private var buffer = Data()
+  private(set) var specialTokens: [String: Int32] = [:]
+  private(set) var beginningOfText: Int32?
+  private var tokenCache: [String: [Int32]] = [:]
+
+  init(helper: String, modelPath: String) throws {
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", helper, modelPath]
+    var environment = ProcessInfo.processInfo.environment
+    let root = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/hunch/llama.cpp-0.3.36")
+    if environment["PYTHONPATH"] == nil { environment["PYTHONPATH"] = root.appendingPathComponent("pythonpath").path }
+    if environment["LLAMA_CPP_LIB_PATH"] == nil { environment["LLAMA_CPP_LIB_PATH"] = root.appendingPathComponent("lib").path }
+    process.environment = environment
+    process.standardInput = input
+    process.standardOutput = output
+    do { try process.run() } catch { throw Failure(message: "cannot start \(helper): \(error)") }
+    let info = try request(["op": "info"])
+    guard let table = info["special"] as? [String: Int] else { throw Failure(message: "no special-token table") }
+    specialTokens = table.mapValues { Int32($0) }
+    beginningOfText = (info["bos"] as? Int).map(Int32.init)
+  }
+
+  deinit {
+    try? input.fileHandleForWriting.close()
+    process.waitUntilExit()
+  }
+
+  private func send(_ object: [String: Any]) throws {
+    guard process.isRunning else { throw Failure(message: "the helper exited") }
+    var data = try JSONSerialization.data(withJSONObject: object)
+    data.append(UInt8(ascii: "\n"))
+    try input.fileHandleForWriting.write(contentsOf: data)
+  }
+
+  private func readObject() throws -> [String: Any] {
+    while true {
+      if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+        let line = buffer[buffer.startIndex..<newline]
+        buffer = Data(buffer[(newline + 1)...])
+        guard let object = try JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+          throw Failure(message: "not a JSON object")
+        }
+        if let error = object["error"] as? String { throw Failure(message: error) }
+        return object
+      }
+      let chunk = output.fileHandleForReading.availableData
+      if chunk.isEmpty { throw Failure(message: "the helper closed its output") }
+      buffer.append(chunk)
+    }
+  }
+
+  private func request(_ object: [String: Any]) throws -> [String: Any] {
+    try send(object)
+    return try readObject()
+  }
+
+  func tokenize(_ text: String) -> [Int32] {
+    if let cached = tokenCache[text] { return cached }
+    let tokens = ((try? request(["op": "tokenize", "text": text]))?["tokens"] as? [Int] ?? []).map(Int32.init)
+    if tokenCache.count > 50_000 { tokenCache.removeAll() }
+    tokenCache[text] = tokens
+    return tokens
+  }
+
+  func detokenize(_ tokens: [Int32]) -> String {
+    (try? request(["op": "detokenize", "tokens": tokens.map(Int.init)]))?["text"] as? String ?? ""
+  }
+
+  func generate(
+    prompt: [Int32], maxTokens: Int, stopTokens: Set<Int32>, isCancelled: () -> Bool,
+    onPiece: (String) -> StopDecision
+  ) throws -> Generation {
+    try send([
+      "op": "generate", "prompt": prompt.map(Int.init), "max_tokens": maxTokens, "stop": stopTokens.map(Int.init),
+    ])
+    var text = ""
+    var cancelled = false
+    while true {
+      let message = try readObject()
+      if let piece = message["piece"] as? String {
+        text += piece
+        let goOn = !isCancelled() && onPiece(piece) == .continue
+        if isCancelled() { cancelled = true }
+        try send(["continue": goOn])
+        continue
+      }
+      guard message["done"] as? Bool == true else { throw Failure(message: "unexpected message") }
+      let tokens = (message["tokens"] as? [Int] ?? []).map(Int32.init)
+      let finish: GenerationFinish
+      switch message["finish"] as? String {
+      case "stop-token": finish = .stopToken(Int32(message["token"] as? Int ?? -1))
+      case "caller": finish = cancelled ? .cancelled : .stoppedByCaller
+      default: finish = .maxTokens
+      }
+      return Generation(
+        tokens: tokens, text: text, finish: finish, promptTokenCount: message["prompt_tokens"] as? Int ?? prompt.count,
+        reusedPromptTokenCount: message["reused"] as? Int ?? 0,
+        promptMilliseconds: message["prompt_ms"] as? Double ?? 0,
+        generationMilliseconds: message["generation_ms"] as? Double ?? 0)
     }
   }
 }
