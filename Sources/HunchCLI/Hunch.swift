@@ -10,6 +10,7 @@ struct Hunch: AsyncParsableCommand {
       Complete.self,
       Generate.self,
       Tokenize.self,
+      Eval.self,
       Models.self,
       Inspect.self,
       Grammars.self,
