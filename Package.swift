@@ -25,10 +25,15 @@ let package = Package(
     .target(name: "HunchSyntax", dependencies: ["CTreeSitter"]),
     .target(name: "HunchLSP"),
     .target(name: "HunchCompletion"),
+    .target(
+      name: "HunchRuntime",
+      dependencies: [
+        "HunchCompletion", "HunchInference", "HunchSyntax", "HunchLSP", "HunchGGUF", "HunchProvisioning",
+      ]),
     .executableTarget(
       name: "HunchCLI",
       dependencies: [
-        "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP", "HunchCompletion",
+        "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP", "HunchCompletion", "HunchRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -40,6 +45,7 @@ let package = Package(
     .testTarget(name: "HunchSyntaxTests", dependencies: ["HunchSyntax"], resources: [.copy("Samples")]),
     .testTarget(name: "HunchLSPTests", dependencies: ["HunchLSP"]),
     .testTarget(name: "HunchCompletionTests", dependencies: ["HunchCompletion"]),
+    .testTarget(name: "HunchRuntimeTests", dependencies: ["HunchRuntime", "HunchTestSupport"]),
     .testTarget(name: "HunchCLITests", dependencies: ["HunchTestSupport", "HunchGGUF"]),
   ]
 )

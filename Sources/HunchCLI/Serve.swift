@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import HunchLSP
+import HunchProvisioning
+import HunchRuntime
 
 struct Serve: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,6 +18,12 @@ struct Serve: AsyncParsableCommand {
   @Flag(help: "Log every step to standard error.")
   var verbose = false
 
+  @Option(help: "A GGUF file or a pulled model name (default: \(ModelCatalog.defaultModelName)).")
+  var model: String?
+
+  @Option(help: "Worker threads for the model (default: all cores).")
+  var threads: Int?
+
   func validate() throws {
     // Bare `hunch` lands here (serve is the default subcommand): show the overview rather than an error.
     guard stdio else { throw CleanExit.helpRequest(Hunch.self) }
@@ -28,11 +36,24 @@ struct Serve: AsyncParsableCommand {
     // A plain print on purpose: it must land on stderr now, and the binary tests check that it does.
     print("hunch: language server on stdio (stdout is the protocol's alone)")
     let connection = JSONRPCConnection(inputFD: STDIN_FILENO, outputFD: protocolOutput, log: log)
+    // A missing model is not fatal: the server still runs (and says how to fix it) so the editor stays usable.
+    let provider: any CompletionProvider
+    var warning: String?
+    do {
+      var settings = LocalModelSettings(modelPath: try ModelLocator.resolve(model))
+      settings.threads = threads
+      let service = CompletionService(settings: settings)
+      service.preload { error in
+        if let error { log.error("cannot load the model: \(error)") }
+      }
+      provider = EngineCompletionProvider(service: service)
+    } catch {
+      provider = NoModelCompletionProvider()
+      warning = "Hunch has no model, so suggestions are empty: \(error)"
+    }
     let server = LanguageServer(
-      connection: connection, provider: NoModelCompletionProvider(),
-      configuration: ServerConfiguration(
-        debounce: .milliseconds(debounceMs),
-        startupWarning: "Hunch: no completion model is wired in yet, so suggestions are empty."),
+      connection: connection, provider: provider,
+      configuration: ServerConfiguration(debounce: .milliseconds(debounceMs), startupWarning: warning),
       log: log)
     let status = await server.run()
     // The reader thread may still be blocked in read(); the process ends here regardless.

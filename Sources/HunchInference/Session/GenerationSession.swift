@@ -35,6 +35,8 @@ public final class GenerationSession: @unchecked Sendable {
   public let cache: KVCache
   /// The tokens whose keys and values are in the cache, in order.
   public private(set) var cachedTokens: [Int32] = []
+  /// The stop token that ended the last generation, if one did.
+  public private(set) var lastStopToken: Int32?
 
   public init(model: Transformer, contextLength: Int) {
     self.model = model
@@ -81,9 +83,13 @@ public final class GenerationSession: @unchecked Sendable {
     let started = DispatchTime.now()
     defer { stats.generationSeconds += Self.seconds(since: started) }
     var output: [Int32] = []
+    lastStopToken = nil
     while output.count < maxTokens {
       let token = sampler.sample(logits)
-      if stopTokens.contains(token) { break }
+      if stopTokens.contains(token) {
+        lastStopToken = token
+        break
+      }
       output.append(token)
       stats.generatedTokens += 1
       if onToken(token) == .stop { break }

@@ -202,6 +202,9 @@ public final class Tokenizer: Sendable {
   /// The id of a special (control, user-defined or unknown) token by its exact text, e.g. `<|fim_prefix|>`.
   public func specialTokenID(_ text: String) -> Int32? { specialIDs[text] }
 
+  /// Every special token (control, user-defined, unknown) by its text.
+  public var specialTokens: [String: Int32] { specialIDs }
+
   /// What kind of token `id` is, or nil when it is out of range.
   public func kind(of id: Int32) -> TokenKind? {
     id >= 0 && Int(id) < vocabularySize ? kinds[Int(id)] : nil
