@@ -9,9 +9,15 @@ public struct LocalModelSettings: Sendable {
   /// Positions the KV cache holds: prompt plus generated tokens.
   public var contextLength = 4096
   public var threads: Int?
-  public var engine = CompletionConfig()
+  public var engine: CompletionConfig
 
-  public init(modelPath: String) { self.modelPath = modelPath }
+  public init(modelPath: String) {
+    self.modelPath = modelPath
+    engine = CompletionConfig()
+    // The current line's text left of the cursor goes after the FIM middle marker (as llama.vim does): while a line
+    // is typed, everything before it in the prompt stays the same and its KV cache is reused.
+    engine.currentLineAfterMiddle = ProcessInfo.processInfo.environment["HUNCH_LINE_AFTER_MIDDLE"] != "0"
+  }
 }
 
 /// The one owner of the local model for completions: loads it once, then runs requests one at a time on its own

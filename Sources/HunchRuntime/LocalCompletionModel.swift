@@ -21,6 +21,25 @@ public final class LocalCompletionModel: CompletionModel, @unchecked Sendable {
 
   public var beginningOfText: Int32? { tokenizer.addsBOS ? tokenizer.bosID : nil }
 
+  private var healingCache: [[UInt8]: [Int32]] = [:]
+
+  /// Normal tokens whose text starts with `bytes`. After whitespace the next byte must be something else (a token
+  /// that is only whitespace would bring back the fragment); after a word fragment the fragment itself counts too.
+  private func healingCandidates(startingWith bytes: [UInt8]) -> [Int32] {
+    if let cached = healingCache[bytes] { return cached }
+    func isBlank(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\n") }
+    let blank = bytes.allSatisfy(isBlank)
+    var ids: [Int32] = []
+    for id in 0..<Int32(tokenizer.vocabularySize) where tokenizer.kind(of: id) == .normal {
+      let piece = tokenizer.tokenBytes(id)
+      guard piece.count >= bytes.count, piece.starts(with: bytes) else { continue }
+      if blank && (piece.count == bytes.count || isBlank(piece[bytes.count])) { continue }
+      ids.append(id)
+    }
+    healingCache[bytes] = ids
+    return ids
+  }
+
   public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text) }
 
   public func detokenize(_ tokens: [Int32]) -> String { tokenizer.decode(tokens) }
@@ -32,17 +51,38 @@ public final class LocalCompletionModel: CompletionModel, @unchecked Sendable {
     // Keep the prompt inside the cache: drop its oldest tokens if it is too long (the engine's budgets normally
     // keep it well inside).
     let room = session.contextLength - maxTokens - 1
-    let prompt = prompt.count > room ? Array(prompt.suffix(max(1, room))) : prompt
+    var prompt = prompt.count > room ? Array(prompt.suffix(max(1, room))) : prompt
+    // Token healing: the prompt's last token may be a fragment the model would never have seen there: a lone space
+    // (`return ` after the FIM middle marker) or the start of a word being typed (`fi` of `fibonacci`). Drop it and
+    // make the first generated token start with its text instead; the repeated text is stripped from the output.
+    var healed: [UInt8] = []
+    var choices: [Int32]?
+    if prompt.count > 1, let last = prompt.last, tokenizer.kind(of: last) == .normal {
+      let bytes = tokenizer.tokenBytes(last)
+      let candidates = bytes.isEmpty ? [] : healingCandidates(startingWith: bytes)
+      if !candidates.isEmpty {
+        prompt.removeLast()
+        healed = bytes
+        choices = candidates
+      }
+    }
     var stats = GenerationStats()
     var decoder = StreamingDecoder(tokenizer: tokenizer)
+    var pendingHeal = healed
     var text = ""
     var stoppedByCaller = false
     let stops = stopTokens.union(tokenizer.endOfTextIDs)
     var cancelled = false
     let tokens = try session.generate(
-      prompt: prompt, maxTokens: maxTokens, stopTokens: stops, stats: &stats
+      prompt: prompt, maxTokens: maxTokens, stopTokens: stops, firstTokenChoices: choices, stats: &stats
     ) { token in
-      let piece = decoder.append(token)
+      var piece = decoder.append(token)
+      if !pendingHeal.isEmpty {
+        // The healed whitespace was already in the document: strip it from what the engine sees.
+        let drop = min(pendingHeal.count, piece.utf8.count)
+        piece = String(decoding: piece.utf8.dropFirst(drop), as: UTF8.self)
+        pendingHeal.removeFirst(drop)
+      }
       text += piece
       if onPiece(piece) == .stop {
         stoppedByCaller = true

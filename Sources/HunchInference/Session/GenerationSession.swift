@@ -74,8 +74,11 @@ public final class GenerationSession: @unchecked Sendable {
 
   /// Greedy or sampled continuation of `prompt`, up to `maxTokens` new tokens. `onToken` sees each token as it is
   /// chosen and can stop the generation; stop tokens end it without being returned.
+  /// `firstTokenChoices`, when given, restricts the first token to those ids (the most likely of them is taken):
+  /// token healing, where the prompt's last partial token was removed and the continuation must start with it.
   public func generate(
     prompt: [Int32], maxTokens: Int, sampler: Sampler = .greedy, stopTokens: Set<Int32> = [],
+    firstTokenChoices: [Int32]? = nil,
     stats: inout GenerationStats, onToken: (Int32) -> GenerationControl = { _ in .proceed }
   ) throws(InferenceError) -> [Int32] {
     var sampler = sampler
@@ -85,7 +88,11 @@ public final class GenerationSession: @unchecked Sendable {
     var output: [Int32] = []
     lastStopToken = nil
     while output.count < maxTokens {
-      let token = sampler.sample(logits)
+      var token = sampler.sample(logits)
+      if output.isEmpty, let choices = firstTokenChoices, !choices.isEmpty {
+        token = choices.max { logits[Int($0)] < logits[Int($1)] || (logits[Int($0)] == logits[Int($1)] && $0 > $1) }
+          ?? token
+      }
       if stopTokens.contains(token) {
         lastStopToken = token
         break
