@@ -115,6 +115,9 @@ local function headless(directory)
   local suggested_lines = vim.split(suggestion, '\n', { plain = true })
   check('following lines are virtual lines', ghost.virt_lines == #suggested_lines - 1, repr(ghost))
   check('the buffer is untouched while the ghost shows', vim.deep_equal(nv.lines()[last], '    return '))
+  -- The cursor sits after a blank: a suggestion that starts with another blank would leave two.
+  check('the suggestion does not repeat the blank before the cursor', not suggestion:match('^[ \t]'),
+    repr(suggestion))
 
   -- Typing the suggestion's first character keeps it, shortened, without a new request.
   local first = suggestion:sub(1, 1)

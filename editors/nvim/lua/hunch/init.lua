@@ -112,6 +112,10 @@ local function define_highlight()
 end
 
 function M.setup(options)
+  if vim.fn.has('nvim-0.10') == 0 then
+    vim.notify('hunch: Neovim 0.10 or newer is needed', vim.log.levels.WARN)
+    return
+  end
   config.apply(options)
   group = vim.api.nvim_create_augroup('hunch', { clear = true })
   define_highlight()
