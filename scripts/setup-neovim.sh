@@ -21,6 +21,16 @@ find_nvim() {
   find "$install_dir" -type f -name nvim -perm -u+x 2>/dev/null | head -n 1
 }
 
+# The editor tests also drive Neovim inside tmux.
+if ! command -v tmux >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "installing tmux"
+    apt-get install -y -qq tmux >&2 || log "could not install tmux; the tmux part of editors/test/run.sh will fail"
+  else
+    log "tmux is missing (apt-get install tmux); the tmux part of editors/test/run.sh needs it"
+  fi
+fi
+
 if [[ -f "$marker" ]]; then
   nvim_bin="$(cat "$marker")"
   if [[ -x "$nvim_bin" ]] && "$nvim_bin" --version >/dev/null 2>&1; then

@@ -67,7 +67,12 @@ local function remote(channel)
   end
   function self.wait(predicate, ms) return vim.wait(ms or 5000, predicate, 50) end
   function self.wait_mode(prefix) return self.wait(function() return self.mode():sub(1, #prefix) == prefix end) end
-  function self.wait_suggestion(ms) return self.wait(function() return self.suggestion() ~= nil end, ms or timeout_ms) end
+  function self.wait_suggestion(ms)
+    local started = vim.uv.hrtime()
+    local ok = self.wait(function() return self.suggestion() ~= nil end, ms or timeout_ms)
+    if ok then print(('#   ghost text after %d ms'):format((vim.uv.hrtime() - started) / 1e6)) end
+    return ok
+  end
   function self.wait_attached()
     return self.wait(function()
       return self.exec([[
@@ -218,6 +223,24 @@ local function headless(directory)
     else
       skip('next/previous', 'the server gave one item')
     end
+    -- A change elsewhere in the buffer (a formatter, another window) clears the ghost.
+    nv.exec('vim.api.nvim_buf_set_lines(0, 0, 1, false, { "def add(a, b):  # changed" })')
+    nv.wait(function() return nv.ghost().count == 0 end, 2000)
+    check('a change elsewhere in the buffer clears the ghost', nv.ghost().count == 0)
+    check('…and a new suggestion follows', nv.wait_suggestion())
+    -- Dismiss, and the ghost stays away until the user does something.
+    local before_dismiss = nv.lines()
+    local requests = nv.stats().requests
+    nv.input('<C-]>')
+    nv.wait(function() return nv.ghost().count == 0 end, 2000)
+    check('dismiss removes the ghost text', nv.ghost().count == 0 and nv.suggestion() == nil)
+    vim.wait(500)
+    check('dismiss leaves the buffer and asks nothing new',
+      vim.deep_equal(nv.lines(), before_dismiss) and nv.stats().requests == requests and nv.ghost().count == 0,
+      repr(nv.stats()))
+    -- The next-suggestion key asks at once when nothing is shown.
+    nv.input('<M-n>')
+    check('the next key brings a suggestion back', nv.wait_suggestion())
     nv.input('<Left>')
     nv.wait(function() return nv.ghost().count == 0 end, 2000)
     check('moving the cursor clears the ghost', nv.ghost().count == 0)
