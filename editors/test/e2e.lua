@@ -163,6 +163,7 @@ local function headless(directory)
   local after_undo = nv.lines()
   local before_accept = vim.deepcopy(original)
   before_accept[last] = '    return ' .. typed
+  print('#   after one undo the line is ' .. repr(after_undo[last]))
   check('one undo removes the accepted suggestion',
     vim.deep_equal(after_undo, before_accept) or vim.deep_equal(after_undo, original), repr(after_undo))
 
