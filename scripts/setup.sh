@@ -32,7 +32,9 @@ if [ -x scripts/setup-grammars.sh ]; then
 fi
 
 say "building the release binary"
-swift build -c release --product hunch >&2
+# HUNCH_SWIFT_FLAGS lets scripts/test build the binary with the same flags as its tests, so nothing compiles twice.
+read -r -a extra_flags <<< "${HUNCH_SWIFT_FLAGS:-}"
+swift build -c release "${extra_flags[@]}" --product hunch >&2
 
 say "default model"
 .build/release/hunch models pull >&2
