@@ -18,7 +18,7 @@ final class BinaryServerTests: XCTestCase {
         textDocument: .init(uri: "file:///m.swift", languageId: "swift", version: 1, text: "let 😀 = 1\nlet b")))
     let popup = try await client.call(
       CompletionRequest(textDocument: .init(uri: "file:///m.swift"), position: .init(line: 1, character: 5)))
-    // No model is wired into the binary yet: well-formed, empty answers.
+    // The server runs without a model here (see ServerProcess): well-formed, empty answers.
     XCTAssertEqual(popup, CompletionList(isIncomplete: true, items: []))
     let inline = try await client.call(
       InlineCompletionRequest(textDocument: .init(uri: "file:///m.swift"), position: .init(line: 1, character: 5)))
@@ -28,6 +28,8 @@ final class BinaryServerTests: XCTestCase {
     XCTAssertEqual(status["openDocuments"], .integer(1))
     let warning = await client.waitFor("window/showMessage") { $0["method"] == "window/showMessage" }
     XCTAssertEqual(warning?["params"]?["type"], .integer(2))
+    // The warning names the command that fixes it.
+    XCTAssertTrue(warning?["params"]?["message"]?.stringValue?.contains("hunch models pull") ?? false, "\(String(describing: warning))")
     _ = try await client.call(ShutdownRequest())
     client.sendNotification(ExitNotification())
     let exitStatus = await server.waitForExit()

@@ -33,6 +33,11 @@ final class ServerProcess: @unchecked Sendable {
     _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
     process.executableURL = executable
     process.arguments = arguments
+    // These tests are about the protocol, so the server runs without a model (an empty cache folder): it must still
+    // serve, answer completions with nothing, and say how to get the model.
+    var environment = ProcessInfo.processInfo.environment
+    environment["XDG_CACHE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-no-model").path
+    process.environment = environment
     process.standardInput = FileHandle(fileDescriptor: stdinPipe[0], closeOnDealloc: false)
     process.standardOutput = FileHandle(fileDescriptor: stdoutPipe[1], closeOnDealloc: false)
     process.standardError = try FileHandle(forWritingTo: stderrURL)
