@@ -17,6 +17,9 @@ public struct CompletionConfig: Sendable {
   public var currentLineAfterMiddle = false
   /// Shown with `<|repo_name|>` when the vocabulary has it.
   public var repositoryName: String?
+  /// Whitespace ending the cursor line left of the cursor is left out of the prompt and expected from the model (a
+  /// prompt ending in blanks splits the tokens the model would write); the model's copy is removed from the output.
+  public var holdBackTrailingWhitespace = true
   /// Lines around the cursor whose identifiers are looked up in other buffers.
   public var identifierWindow = 12
 
@@ -117,10 +120,16 @@ public struct CompletionEngine {
       identifiers: nearby, documents: request.otherDocuments, oracle: oracle,
       promptText: keptPrefix + linePrefix + keptSuffix, tokenBudget: config.extraContextTokens)
 
+    var promptLinePrefix = linePrefix
+    if config.holdBackTrailingWhitespace {
+      while let last = promptLinePrefix.last, last == " " || last == "\t" { promptLinePrefix.removeLast() }
+    }
+    let heldBack = String(linePrefix.dropFirst(promptLinePrefix.count))
+
     let format = PromptFormat.detect(specialTokens: model.specialTokens)
     let pieces = format.pieces(
       repository: config.repositoryName, chunks: chunks, path: document.path, prefix: keptPrefix, suffix: keptSuffix,
-      currentLinePrefix: linePrefix, lineAfterMiddle: config.currentLineAfterMiddle)
+      currentLinePrefix: promptLinePrefix, lineAfterMiddle: config.currentLineAfterMiddle)
     let prompt = model.tokens(of: pieces)
     guard !prompt.isEmpty else { throw CompletionError(.emptyPrompt, "the prompt has no tokens") }
 
@@ -131,7 +140,7 @@ public struct CompletionEngine {
     diagnostics.prepareMilliseconds = Date().timeIntervalSince(start) * 1000
 
     let rules = StopRules(
-      shape: shape, linePrefix: linePrefix, suffix: suffixText, languageID: document.languageID,
+      shape: shape, linePrefix: promptLinePrefix, suffix: suffixText, languageID: document.languageID,
       cursorInStringOrComment: context.isInStringOrComment, maxBlockLines: config.maxBlockLines)
     let generation: Generation
     do {
@@ -148,7 +157,8 @@ public struct CompletionEngine {
     case .cancelled: modelReason = .cancelled
     case .stoppedByCaller: modelReason = rules.reason ?? .stopToken
     }
-    let (stoppedText, reason) = rules.finish(modelReason: modelReason)
+    var (stoppedText, reason) = rules.finish(modelReason: modelReason)
+    stoppedText = Self.removingHeldBack(heldBack, from: stoppedText, indentOnly: promptLinePrefix.isEmpty)
     diagnostics.rawOutput = generation.text
     diagnostics.stopReason = reason
     diagnostics.promptTokens = generation.promptTokenCount
@@ -172,6 +182,28 @@ public struct CompletionEngine {
     }
     diagnostics.totalMilliseconds = Date().timeIntervalSince(start) * 1000
     return CompletionResult(text: text, replacing: replacing, diagnostics: diagnostics)
+  }
+
+  /// The output without the whitespace that was held back from the prompt: all leading blanks of the first line when
+  /// the cursor line held only indentation (the cursor already sits at the indentation; a first line left empty is
+  /// dropped too), else at most the held-back blanks.
+  static func removingHeldBack(_ heldBack: String, from output: String, indentOnly: Bool) -> String {
+    guard !heldBack.isEmpty else { return output }
+    var text = Substring(output)
+    if indentOnly {
+      if let newline = text.firstIndex(of: "\n"), text[..<newline].allSatisfy({ $0 == " " || $0 == "\t" }),
+        text[text.index(after: newline)...].contains(where: { !$0.isWhitespace })
+      {
+        text = text[text.index(after: newline)...]
+      }
+      return String(text.drop { $0 == " " || $0 == "\t" })
+    }
+    var budget = heldBack.count
+    while budget > 0, let first = text.first, first == " " || first == "\t" {
+      text = text.dropFirst()
+      budget -= 1
+    }
+    return String(text)
   }
 
   /// The first candidate with the fewest syntax errors once inserted (the oracle decides).

@@ -143,9 +143,11 @@ public enum EvalMetrics {
     }
     let expectedCount = expected.split(separator: "\n", omittingEmptySubsequences: false).count
     guard lines.count > expectedCount else { return false }
+    // Compared with its indentation: a lone `}` deeper in the completion is not the block's own closer.
     let next = suffix.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-    return next.map { lines[expectedCount].trimmingCharacters(in: .whitespaces) == $0.trimmingCharacters(in: .whitespaces) }
-      ?? false
+    return next.map {
+      StopRules.trimmingTrailingWhitespace(lines[expectedCount]) == StopRules.trimmingTrailingWhitespace(String($0))
+    } ?? false
   }
 
   /// Nearest-rank percentile of `values` (0 when empty).

@@ -20,6 +20,13 @@ final class EvaluationTests: XCTestCase {
     XCTAssertTrue(
       EvalMetrics.ranPastBlock(
         completion: "return 1\n    close()", expected: "return 1", prefix: prefix, suffix: "\n    close()\n"))
+    let braces = "class A {\n  "
+    XCTAssertFalse(
+      EvalMetrics.ranPastBlock(
+        completion: "f() {\n    g()\n  }", expected: "f() {\n    h()", prefix: braces, suffix: "\n}\n"),
+      "a nested closer is not the block's")
+    XCTAssertTrue(
+      EvalMetrics.ranPastBlock(completion: "f()\n}", expected: "f()", prefix: braces, suffix: "\n}\n"))
   }
 
   func testPercentilesAndSummary() {
