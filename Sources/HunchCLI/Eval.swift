@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import HunchCompletion
+import HunchGGUF
+import HunchInference
+import HunchProvisioning
+import HunchRuntime
 
 /// `hunch eval CASES…`: completion quality on hole-in-real-code case sets (see scripts/make-eval-cases.py).
 struct Eval: ParsableCommand {
@@ -18,9 +22,13 @@ struct Eval: ParsableCommand {
   var cases: [String]
 
   @Option(
-    help: "replay, replay-exact, llama-cpp:MODEL.gguf (a reference run through llama.cpp's Python bindings), or a model once the inference adapter is wired in EvalModels."
+    help:
+      "A pulled model name or GGUF path (Hunch's own engine), replay, replay-exact, or llama-cpp:MODEL.gguf (a reference run through llama.cpp's Python bindings)."
   )
-  var model = "replay"
+  var model = ModelCatalog.defaultModelName
+
+  @Flag(help: "Put the current line's text left of the cursor after the FIM middle marker (the server's layout).")
+  var lineAfterMiddle = false
 
   @Option(help: "The helper process for llama-cpp: models.")
   var llamaCppHelper = "scripts/llama-cpp-model.py"
@@ -63,6 +71,7 @@ struct Eval: ParsableCommand {
     EvalModels.helperPath = llamaCppHelper
     let makeModel = try EvalModels.factory(named: model)
     var config = CompletionConfig()
+    config.currentLineAfterMiddle = lineAfterMiddle
     config.maxTokens = maxTokens
     config.maxBlockTokens = maxBlockTokens
     let runner = EvalRunner(engine: CompletionEngine(config: config), oracle: EvalModels.oracle())
@@ -138,7 +147,7 @@ enum EvalModels {
     "<|file_sep|>",
   ]
 
-  static func oracle() -> any SyntaxOracle { PlainTextSyntaxOracle() }
+  static func oracle() -> any SyntaxOracle { TreeSitterSyntaxOracle() }
 
   /// Runs `hunch eval --model llama-cpp:MODEL.gguf` (a reference through llama.cpp's Python bindings).
   nonisolated(unsafe) static var helperPath = "scripts/llama-cpp-model.py"
@@ -161,8 +170,11 @@ enum EvalModels {
           specialTokens: qwenSpecialTokens, script: ScriptedCompletionModel.pieces(of: item.expected) + ["<|endoftext|>"])
       }
     default:
-      throw ValidationError(
-        "model '\(name)': this build has no inference adapter for `hunch eval` yet; use --model replay or replay-exact")
+      // Hunch's own engine: one model (and one KV cache, so prompt reuse works across cases of one file) for all.
+      let file = try GGUFFile(path: try ModelLocator.resolve(name))
+      let session = GenerationSession(model: try Transformer(file: file), contextLength: 4096)
+      let local = LocalCompletionModel(session: session, tokenizer: try Tokenizer(gguf: file))
+      return { _ in local }
     }
   }
 }
