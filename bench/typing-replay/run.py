@@ -26,8 +26,8 @@ CASES = {
     "textwrap": {
         "path": "/root/.pyenv/versions/3.11.7/lib/python3.11/textwrap.py",
         "language": "python",
-        "first_line": 433,
-        "last_line": 437,
+        "first_line": 434,
+        "last_line": 438,
     },
     "bytebuffer": {
         "git": ("/opt/swift-packages/apple/swift-nio.git", "2.101.3:Sources/NIOCore/ByteBuffer-core.swift"),
@@ -260,6 +260,20 @@ def summarize(latencies):
     }
 
 
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far, from /proc (None where there is no /proc)."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def difference(later, earlier):
+    return None if later is None or earlier is None else round(later - earlier, 2)
+
+
 def status_counters(client):
     result = client.call("workspace/executeCommand", {"command": "hunch.status"})
     return {key: result.get(key) for key in
@@ -308,6 +322,7 @@ def replay(args):
         if client.wait(warm_id, 300) is None:
             raise ReplayError("the warm-up completion got no answer within 300 s")
         warm_seconds = time.monotonic() - warm_started
+        cpu_after_warmup = cpu_seconds(client.process.pid)
         time.sleep(args.settle)
         before = status_counters(client)
 
@@ -330,6 +345,7 @@ def replay(args):
             if delay:
                 time.sleep(delay)
         typing_seconds = time.monotonic() - typed_started
+        cpu_at_start = cpu_after_warmup
 
         unanswered = 0
         for record in records:
@@ -340,6 +356,8 @@ def replay(args):
                 continue
             record["answer"] = answer
         time.sleep(0.2)
+        answered_seconds = time.monotonic() - typed_started
+        cpu_at_end = cpu_seconds(client.process.pid)
         after = status_counters(client)
         duplicates = client.duplicates
         malformed = client.malformed
@@ -409,7 +427,9 @@ def replay(args):
         "stretch_characters": len(stretch), "keystrokes": len(keys),
         "mode": "fast" if args.fast else "%.1f chars/s" % args.cps, "autoindent": not args.no_autoindent,
         "position_encoding": encoding, "debounce_ms": args.debounce_ms,
-        "warmup_seconds": round(warm_seconds, 2), "typing_seconds": round(typing_seconds, 2),
+        "warmup_seconds": round(warm_seconds, 2), "warmup_server_cpu_seconds": cpu_after_warmup,
+        "typing_seconds": round(typing_seconds, 2), "until_all_answered_seconds": round(answered_seconds, 2),
+        "typing_server_cpu_seconds": difference(cpu_at_end, cpu_at_start),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "requests": len(records), "unanswered": unanswered, "duplicate_answers": duplicates,
@@ -446,6 +466,8 @@ def print_report(report):
     print("  server: %s, debounce %d ms, warm-up %.2f s, typing took %.2f s; load average %.1f before, %.1f after" % (
         report["provider"], report["debounce_ms"], report["warmup_seconds"], report["typing_seconds"],
         report["load_average_before"][0], report["load_average_after"][0]))
+    print("  server CPU: %s s for the warm-up, %s s while typing (all answered after %.2f s)" % (
+        report["warmup_server_cpu_seconds"], report["typing_server_cpu_seconds"], report["until_all_answered_seconds"]))
     answers = report["answers"]
     print("  requests %d: model %d, typed-through %d, empty %d, errors %d, unanswered %d, duplicate answers %d" % (
         report["requests"], answers["model"], answers["typed_through"], answers["empty"], answers["error"],
