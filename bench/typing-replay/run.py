@@ -319,8 +319,16 @@ def replay(args):
         warm_started = time.monotonic()
         warm_id, _ = client.request("textDocument/inlineCompletion", {
             "textDocument": {"uri": uri}, "position": positions.of(text, start), "context": {"triggerKind": 1}})
-        if client.wait(warm_id, 300) is None:
-            raise ReplayError("the warm-up completion got no answer within 300 s")
+        warm_answer = client.wait(warm_id, args.answer_timeout)
+        if warm_answer is None:
+            raise ReplayError("the warm-up completion got no answer within %d s" % args.answer_timeout)
+        warm_items = (warm_answer[1].get("result") or {}).get("items") or []
+        # The server remembers this suggestion too: typing it is answered from it.
+        warm_suggestion = None
+        if warm_items and warm_items[0].get("insertText"):
+            warm_range = warm_items[0].get("range")
+            anchor = positions.offset(text, warm_range["start"]) if warm_range else start
+            warm_suggestion = (anchor, text[anchor:start] + warm_items[0]["insertText"])
         warm_seconds = time.monotonic() - warm_started
         cpu_after_warmup = cpu_seconds(client.process.pid)
         time.sleep(args.settle)
@@ -370,7 +378,7 @@ def replay(args):
     latency_all, latency_nonempty, latency_model, latency_typed = [], [], [], []
     matched_first_line = matched_whole = nonempty = 0
     fresh_nonempty = fresh_matched = 0
-    last_suggestion = None  # (absolute start offset, full text) of the newest non-empty suggestion seen so far
+    last_suggestion = warm_suggestion  # (start offset, full text) of the newest non-empty suggestion seen so far
     examples = []
     ordered = sorted((r for r in records if r["answer"] is not None), key=lambda r: r["answer"][0])
     send_times = [r["sent"] for r in records]
@@ -428,6 +436,7 @@ def replay(args):
         "mode": "fast" if args.fast else "%.1f chars/s" % args.cps, "autoindent": not args.no_autoindent,
         "position_encoding": encoding, "debounce_ms": args.debounce_ms,
         "warmup_seconds": round(warm_seconds, 2), "warmup_server_cpu_seconds": cpu_after_warmup,
+        "warmup_suggestion": warm_suggestion and warm_suggestion[1],
         "typing_seconds": round(typing_seconds, 2), "until_all_answered_seconds": round(answered_seconds, 2),
         "typing_server_cpu_seconds": difference(cpu_at_end, cpu_at_start),
         "load_average_before": [round(x, 2) for x in load_before],
