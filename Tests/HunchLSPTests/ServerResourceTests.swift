@@ -97,7 +97,9 @@ private final class ModelServer: @unchecked Sendable {
     let packageRoot = URL(fileURLWithPath: #filePath)
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     var candidates: [URL] = []
-    if let given = ProcessInfo.processInfo.environment["HUNCH_BINARY"] { candidates.append(URL(fileURLWithPath: given)) }
+    if let given = ProcessInfo.processInfo.environment["HUNCH_BINARY"] {
+      candidates.append(URL(fileURLWithPath: given))
+    }
     candidates.append(packageRoot.appendingPathComponent(".build/release/hunch"))
     if let built = ServerProcess.executableURL() { candidates.append(built) }
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
