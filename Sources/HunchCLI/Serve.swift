@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HunchGGUF
 import HunchLSP
 import HunchProvisioning
 import HunchRuntime
@@ -40,7 +41,10 @@ struct Serve: AsyncParsableCommand {
     let provider: any CompletionProvider
     var warning: String?
     do {
-      var settings = LocalModelSettings(modelPath: try ModelLocator.resolve(model))
+      let path = try ModelLocator.resolve(model)
+      // Refuse a missing or malformed file now, with a message the user sees, not at the first completion.
+      _ = try GGUFFile(path: path)
+      var settings = LocalModelSettings(modelPath: path)
       settings.threads = threads
       let service = CompletionService(settings: settings)
       service.preload { error in

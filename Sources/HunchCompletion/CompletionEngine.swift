@@ -22,6 +22,8 @@ public struct CompletionConfig: Sendable {
   public var holdBackTrailingWhitespace = true
   /// Lines around the cursor whose identifiers are looked up in other buffers.
   public var identifierWindow = 12
+  /// See `PromptBudget.keptPrefixLines(anchorLines:)`: 1 cuts the prefix as late as the budget allows.
+  public var prefixAnchorLines = 1
 
   public init() {}
 }
@@ -110,7 +112,7 @@ public struct CompletionEngine {
     let headers = context.scopes.flatMap { Array($0.headerLines) }.filter { $0 < cursorLine }
     let keptLines = budget.keptPrefixLines(
       lines: prefixLines, currentLinePrefix: linePrefix, budget: config.prefixTokens + suffixUnused,
-      scopeHeaderLines: headers, importLines: context.importLines)
+      scopeHeaderLines: headers, importLines: context.importLines, anchorLines: config.prefixAnchorLines)
     let keptPrefix = keptLines.map { prefixLines[$0] + "\n" }.joined()
 
     let nearby = ExtraContextSelector.identifiersNearCursor(

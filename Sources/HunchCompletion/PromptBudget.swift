@@ -14,8 +14,12 @@ public struct PromptBudget {
   /// When they do not all fit: the headers of the enclosing scopes (innermost first) and then the import lines are
   /// kept wherever they are, and the rest of the budget goes to the lines nearest the cursor, so bodies far from the
   /// cursor go first.
+  /// With `anchorLines` > 1, when the prefix has to be cut, the first line of the window kept above the cursor is
+  /// moved down to a multiple of `anchorLines`: the window's start then stays put while lines are typed, so the
+  /// cached prompt keeps matching (it moves once every `anchorLines` lines instead of with every Enter).
   public func keptPrefixLines(
-    lines: [String], currentLinePrefix: String, budget: Int, scopeHeaderLines: [Int], importLines: [Int]
+    lines: [String], currentLinePrefix: String, budget: Int, scopeHeaderLines: [Int], importLines: [Int],
+    anchorLines: Int = 1
   ) -> [Int] {
     let costs = lines.map { countTokens($0 + "\n") }
     var remaining = budget - countTokens(currentLinePrefix)
@@ -27,6 +31,7 @@ public struct PromptBudget {
         remaining -= costs[line]
       }
     }
+    let pinned = kept
     var line = lines.count - 1
     while line >= 0 {
       if !kept.contains(line) {
@@ -35,6 +40,11 @@ public struct PromptBudget {
         remaining -= costs[line]
       }
       line -= 1
+    }
+    if line >= 0 && anchorLines > 1 {
+      let windowStart = line + 1
+      let anchored = min(lines.count, (windowStart + anchorLines - 1) / anchorLines * anchorLines)
+      for dropped in windowStart..<anchored where !pinned.contains(dropped) { kept.remove(dropped) }
     }
     return kept.sorted()
   }

@@ -16,7 +16,9 @@ public struct LocalModelSettings: Sendable {
     engine = CompletionConfig()
     // The current line's text left of the cursor goes after the FIM middle marker (as llama.vim does): while a line
     // is typed, everything before it in the prompt stays the same and its KV cache is reused.
-    engine.currentLineAfterMiddle = ProcessInfo.processInfo.environment["HUNCH_LINE_AFTER_MIDDLE"] != "0"
+    engine.currentLineAfterMiddle = true
+    // A long file's prefix window starts at a multiple of 32 lines, so pressing Enter does not shift it.
+    engine.prefixAnchorLines = 32
   }
 }
 
