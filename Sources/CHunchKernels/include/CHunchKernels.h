@@ -53,6 +53,14 @@ void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, co
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride);
 
+/// Causal attention of `group` query heads sharing one key/value head over positions 0..<visible.
+/// queries: (group, head_dim), already rounded to half precision; keys, values: (visible, kv_stride) with this head's
+/// slice at offset 0; scores: (group, visible) scratch; out: (group, head_dim). `level` must be supported by this CPU.
+/// Every level gives the same bits (see attention.c for the fixed order of operations).
+void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const float *keys,
+                        const float *values, int64_t kv_stride, int64_t visible, float scale, float *scores,
+                        float *out);
+
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
 

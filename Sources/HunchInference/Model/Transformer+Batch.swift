@@ -72,7 +72,7 @@ extension Transformer {
   }
 
   func ensureScores(capacity: Int) {
-    let needed = pool.threadCount * capacity
+    let needed = pool.threadCount * (config.heads / max(1, config.kvHeads)) * capacity
     guard needed > scoresCapacity else { return }
     scores.deallocate()
     scores = .allocate(capacity: needed)
@@ -81,7 +81,8 @@ extension Transformer {
   }
 
   /// Causal grouped-query attention of the batch's queries over the cache, written to `attention`.
-  /// Work is split over (token, head) pairs; each worker has its own row of `scores`.
+  /// Work is split over (token, key/value head) pairs, so each key and value row is read once for the whole query
+  /// group; each worker has its own (group, capacity) block of `scores`.
   private func attend(layer: Int, tokens n: Int, start: Int, cache: KVCache) {
     let c = config
     let hd = c.headDimension
@@ -94,30 +95,21 @@ extension Transformer {
     let keys = cache.keyRow(layer: layer, position: 0)
     let values = cache.valueRow(layer: layer, position: 0)
     let kvDimension = c.kvDimension
-    // Static round-robin over (token, head) pairs, one partition per thread, so each owns a row of `scores`.
-    let items = n * c.heads
+    let level = matmul.level
+    // Static round-robin over (token, kv head) pairs, one partition per thread, so each owns a block of `scores`.
+    let items = n * c.kvHeads
     let partitions = min(pool.threadCount, items)
     pool.parallelFor(count: partitions, chunk: 1) { range in
       for worker in range {
         var item = worker
         while item < items {
-          let t = item / c.heads
-          let h = item % c.heads
-          let kvOffset = (h / group) * hd
-          let q = UnsafePointer(query + t * c.queryDimension + h * hd)
-          let visible = start + t + 1  // causal: positions 0 ... start + t
-          let s = scores + worker * capacity
-          for j in 0..<visible {
-            s[j] = VectorMath.dot(q, keys + j * kvDimension + kvOffset, hd) * scale
-          }
-          VectorMath.softmax(s, visible)
-          // The reference multiplies V (half precision) by the attention weights converted to half precision.
-          VectorMath.roundToHalf(s, visible)
-          let out = attention + t * c.queryDimension + h * hd
-          out.initialize(repeating: 0, count: hd)
-          for j in 0..<visible {
-            VectorMath.addScaled(out, values + j * kvDimension + kvOffset, s[j], hd)
-          }
+          let t = item / c.kvHeads
+          let g = item % c.kvHeads
+          let offset = t * c.queryDimension + g * group * hd
+          Attention.attendGroup(
+            level: level, headDimension: hd, group: group, queries: query + offset, keys: keys + g * hd,
+            values: values + g * hd, kvStride: kvDimension, visible: start + t + 1, scale: scale,
+            scores: scores + worker * group * capacity, out: attention + offset)
           item += partitions
         }
       }
