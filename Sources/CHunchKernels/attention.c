@@ -91,6 +91,48 @@ static inline TARGET512 void scores512(int chunks, int64_t group, const float *q
   }
 }
 
+// The same scores from keys transposed into tiles of 16 positions (keys_t: (tile, head_dim, 16)): lane j of T_l is
+// lane l of position j's accumulator above, built by the same FMAs in the same order, and (0 + T_0 + ... + T_15)
+// is its sum in the same order; so the bits match while 16 positions share every instruction.
+static inline TARGET512 void scores512_transposed(int chunks, int64_t group, const float *queries, const float *keys_t,
+                                                  int64_t visible, float scale, float *scores) {
+  const int64_t head_dim = chunks * 16;
+  const __m512 scales = _mm512_set1_ps(scale);
+  for (int64_t h = 0; h < group; h++) {
+    const float *q = queries + h * head_dim;
+    float *s = scores + h * visible;
+    for (int64_t j0 = 0; j0 < visible; j0 += 16) {
+      const float *tile = keys_t + j0 * head_dim;  // (head_dim, 16)
+      __m512 t[16];
+      for (int l = 0; l < 16; l++) t[l] = _mm512_setzero_ps();
+      for (int c = 0; c < chunks; c++)
+        for (int l = 0; l < 16; l++)
+          t[l] = _mm512_fmadd_ps(_mm512_set1_ps(q[16 * c + l]), _mm512_loadu_ps(tile + (16 * c + l) * 16), t[l]);
+      __m512 total = _mm512_setzero_ps();
+      for (int l = 0; l < 16; l++) total = _mm512_add_ps(total, t[l]);
+      total = _mm512_mul_ps(total, scales);
+      const int64_t left = visible - j0;
+      if (left >= 16) {
+        _mm512_storeu_ps(s + j0, total);
+      } else {
+        _mm512_mask_storeu_ps(s + j0, (__mmask16)((1u << left) - 1), total);
+      }
+    }
+  }
+}
+
+static TARGET512 void transpose_keys512(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count,
+                                        float *out) {
+  for (int64_t j0 = 0; j0 < count; j0 += 16) {
+    float *tile = out + j0 * head_dim;
+    const int64_t n = count - j0 < 16 ? count - j0 : 16;
+    for (int64_t j = 0; j < 16; j++) {
+      const float *k = keys + (j0 + j) * kv_stride;
+      for (int64_t d = 0; d < head_dim; d++) tile[d * 16 + j] = j < n ? k[d] : 0;
+    }
+  }
+}
+
 static inline TARGET512 void round_to_half512(float *s, int64_t count) {
   int64_t j = 0;
   for (; j + 16 <= count; j += 16) {
@@ -139,10 +181,14 @@ static inline TARGET512 void weighted_sum512x2(int chunks, const float *s0, cons
 }
 
 static inline TARGET512 void attend512(int chunks, int64_t group, const float *queries, const float *keys,
-                                       const float *values, int64_t kv_stride, int64_t visible, float scale,
-                                       float *scores, float *out) {
+                                       const float *keys_t, const float *values, int64_t kv_stride, int64_t visible,
+                                       float scale, float *scores, float *out) {
   const int64_t head_dim = chunks * 16;
-  scores512(chunks, group, queries, keys, kv_stride, visible, scale, scores);
+  if (keys_t) {
+    scores512_transposed(chunks, group, queries, keys_t, visible, scale, scores);
+  } else {
+    scores512(chunks, group, queries, keys, kv_stride, visible, scale, scores);
+  }
   for (int64_t h = 0; h < group; h++) {
     softmax_half(scores + h * visible, visible);
     round_to_half512(scores + h * visible, visible);
@@ -156,28 +202,45 @@ static inline TARGET512 void attend512(int chunks, int64_t group, const float *q
   for (; h < group; h++) weighted_sum512(chunks, scores + h * visible, values, kv_stride, visible, out + h * head_dim);
 }
 
-static TARGET512 void attend512_64(int64_t group, const float *queries, const float *keys, const float *values,
-                                   int64_t kv_stride, int64_t visible, float scale, float *scores, float *out) {
-  attend512(4, group, queries, keys, values, kv_stride, visible, scale, scores, out);
+static TARGET512 void attend512_64(int64_t group, const float *queries, const float *keys, const float *keys_t,
+                                   const float *values, int64_t kv_stride, int64_t visible, float scale,
+                                   float *scores, float *out) {
+  attend512(4, group, queries, keys, keys_t, values, kv_stride, visible, scale, scores, out);
 }
 
-static TARGET512 void attend512_128(int64_t group, const float *queries, const float *keys, const float *values,
-                                    int64_t kv_stride, int64_t visible, float scale, float *scores, float *out) {
-  attend512(8, group, queries, keys, values, kv_stride, visible, scale, scores, out);
+static TARGET512 void attend512_128(int64_t group, const float *queries, const float *keys, const float *keys_t,
+                                    const float *values, int64_t kv_stride, int64_t visible, float scale,
+                                    float *scores, float *out) {
+  attend512(8, group, queries, keys, keys_t, values, kv_stride, visible, scale, scores, out);
 }
 #endif
 
+int hunch_attention_transposes(int level, int64_t head_dim) {
+  return level >= HUNCH_LEVEL_AVX512_VNNI && (head_dim == 64 || head_dim == 128);
+}
+
+void hunch_transpose_keys(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count, float *out) {
+#if defined(__x86_64__)
+  transpose_keys512(head_dim, keys, kv_stride, count, out);
+#else
+  for (int64_t j0 = 0; j0 < count; j0 += 16)
+    for (int64_t j = 0; j < 16; j++)
+      for (int64_t d = 0; d < head_dim; d++)
+        out[j0 * head_dim + d * 16 + j] = j0 + j < count ? keys[(j0 + j) * kv_stride + d] : 0;
+#endif
+}
+
 void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const float *keys,
-                        const float *values, int64_t kv_stride, int64_t visible, float scale, float *scores,
-                        float *out) {
+                        const float *keys_t, const float *values, int64_t kv_stride, int64_t visible, float scale,
+                        float *scores, float *out) {
 #if defined(__x86_64__)
   if (level >= HUNCH_LEVEL_AVX512_VNNI) {  // the caller passes only levels this CPU supports
     if (head_dim == 64) {
-      attend512_64(group, queries, keys, values, kv_stride, visible, scale, scores, out);
+      attend512_64(group, queries, keys, keys_t, values, kv_stride, visible, scale, scores, out);
       return;
     }
     if (head_dim == 128) {
-      attend512_128(group, queries, keys, values, kv_stride, visible, scale, scores, out);
+      attend512_128(group, queries, keys, keys_t, values, kv_stride, visible, scale, scores, out);
       return;
     }
   }

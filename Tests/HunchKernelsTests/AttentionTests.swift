@@ -20,17 +20,28 @@ final class AttentionTests: XCTestCase {
       let expected = Self.reference(
         headDimension: headDimension, group: group, queries: queries, keys: keys, values: values, kvStride: kvStride,
         visible: visible, scale: scale)
+      var transposed = [Float](
+        repeating: .nan, count: Attention.transposedCount(positions: visible, headDimension: headDimension))
+      Attention.transposeKeys(
+        headDimension: headDimension, keys: keys, kvStride: kvStride, count: visible, into: &transposed)
       for level in KernelLevel.allCases where level.isSupported {
-        var scores = [Float](repeating: .nan, count: group * visible)
-        var out = [Float](repeating: .nan, count: group * headDimension)
-        Attention.attendGroup(
-          level: level, headDimension: headDimension, group: group, queries: queries, keys: keys, values: values,
-          kvStride: kvStride, visible: visible, scale: scale, scores: &scores, out: &out)
-        for i in 0..<out.count {
-          let ulps = abs(Int(out[i].bitPattern) - Int(expected[i].bitPattern))
-          if ulps > Self.toleranceULPs {
-            XCTFail("\(level) hd \(headDimension) group \(group) visible \(visible) [\(i)]: \(out[i]) vs \(expected[i])")
-            break
+        for useTransposed in [false, true] {
+          var scores = [Float](repeating: .nan, count: group * visible)
+          var out = [Float](repeating: .nan, count: group * headDimension)
+          transposed.withUnsafeBufferPointer { t in
+            Attention.attendGroup(
+              level: level, headDimension: headDimension, group: group, queries: queries, keys: keys,
+              transposedKeys: useTransposed ? t.baseAddress : nil, values: values, kvStride: kvStride, visible: visible,
+              scale: scale, scores: &scores, out: &out)
+          }
+          for i in 0..<out.count {
+            let ulps = abs(Int(out[i].bitPattern) - Int(expected[i].bitPattern))
+            if ulps > Self.toleranceULPs {
+              XCTFail(
+                "\(level) transposed \(useTransposed) hd \(headDimension) group \(group) visible \(visible) [\(i)]: "
+                  + "\(out[i]) vs \(expected[i])")
+              break
+            }
           }
         }
       }

@@ -71,8 +71,10 @@ extension Transformer {
     }
   }
 
+  /// `scores` holds, per worker, a (group, capacity) block of attention weights, then one layer's keys transposed
+  /// for the prompt path: (kvHeads, roundup(capacity, 16), headDimension).
   func ensureScores(capacity: Int) {
-    let needed = pool.threadCount * (config.heads / max(1, config.kvHeads)) * capacity
+    let needed = scoresCount(capacity: capacity) + (capacity + 15) / 16 * 16 * config.kvDimension
     guard needed > scoresCapacity else { return }
     scores.deallocate()
     scores = .allocate(capacity: needed)
@@ -80,9 +82,14 @@ extension Transformer {
     scoresCapacity = needed
   }
 
+  private func scoresCount(capacity: Int) -> Int {
+    pool.threadCount * (config.heads / max(1, config.kvHeads)) * capacity
+  }
+
   /// Causal grouped-query attention of the batch's queries over the cache, written to `attention`.
   /// Work is split over (token, key/value head) pairs, so each key and value row is read once for the whole query
-  /// group; each worker has its own (group, capacity) block of `scores`.
+  /// group; each worker has its own (group, capacity) block of `scores`. Prompt batches first transpose the layer's
+  /// keys so 16 positions share each instruction (same results, see Attention).
   private func attend(layer: Int, tokens n: Int, start: Int, cache: KVCache) {
     let c = config
     let hd = c.headDimension
@@ -96,6 +103,20 @@ extension Transformer {
     let values = cache.valueRow(layer: layer, position: 0)
     let kvDimension = c.kvDimension
     let level = matmul.level
+    let positions = start + n
+    let headStride = Attention.transposedCount(positions: capacity, headDimension: hd)
+    let transposed: UnsafeMutablePointer<Float>? =
+      n >= 16 && Attention.usesTransposedKeys(level: level, headDimension: hd)
+      ? scores + scoresCount(capacity: capacity) : nil
+    if let transposed {
+      pool.parallelFor(count: c.kvHeads, chunk: 1) { range in
+        for g in range {
+          Attention.transposeKeys(
+            headDimension: hd, keys: keys + g * hd, kvStride: kvDimension, count: positions,
+            into: transposed + g * headStride)
+        }
+      }
+    }
     // Static round-robin over (token, kv head) pairs, one partition per thread, so each owns a block of `scores`.
     let items = n * c.kvHeads
     let partitions = min(pool.threadCount, items)
@@ -108,7 +129,8 @@ extension Transformer {
           let offset = t * c.queryDimension + g * group * hd
           Attention.attendGroup(
             level: level, headDimension: hd, group: group, queries: query + offset, keys: keys + g * hd,
-            values: values + g * hd, kvStride: kvDimension, visible: start + t + 1, scale: scale,
+            transposedKeys: transposed.map { UnsafePointer($0 + g * headStride) }, values: values + g * hd,
+            kvStride: kvDimension, visible: start + t + 1, scale: scale,
             scores: scores + worker * group * capacity, out: attention + offset)
           item += partitions
         }
