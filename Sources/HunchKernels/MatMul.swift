@@ -48,8 +48,12 @@ public final class MatMul {
       let weightRowBytes = type.byteCount(elements: columns)
     else { throw KernelError(.unsupportedType, "no \(level) kernel for \(type) weights") }
 
-    // About eight chunks per thread balances uneven progress without making the shared counter hot.
-    let chunk = max(4, rows / (pool.threadCount * 8))
+    // At least eight chunks per thread, and for batches chunks of about 2M multiply-adds (~0.1 ms): the caller
+    // waits for the last chunk another thread holds, so chunks must be small next to the whole product, while
+    // claiming one costs only an atomic increment.
+    let perThread = max(1, rows / (pool.threadCount * 8))
+    let bySize = max(1, (1 << 21) / max(1, batch * columns))
+    let chunk = batch == 1 ? max(4, perThread) : min(perThread, bySize)
 
     let pairsOffset = level == .avx512 ? hunch_pairs_offset(type.rawValue) : 0
     if pairsOffset > 0, partner == .q8_0, columns % 64 == 0 {

@@ -71,7 +71,7 @@ extension Transformer {
     }
   }
 
-  /// `scores` holds, per worker, a (group, capacity) block of attention weights, then one layer's keys transposed
+  /// `scores` holds, per attention partition, a (group, capacity) block of attention weights, then one layer's keys transposed
   /// for the prompt path: (kvHeads, roundup(capacity, 16), headDimension).
   func ensureScores(capacity: Int) {
     let needed = scoresCount(capacity: capacity) + (capacity + 15) / 16 * 16 * config.kvDimension
@@ -83,12 +83,16 @@ extension Transformer {
   }
 
   private func scoresCount(capacity: Int) -> Int {
-    pool.threadCount * (config.heads / max(1, config.kvHeads)) * capacity
+    attentionPartitions * (config.heads / max(1, config.kvHeads)) * capacity
   }
+
+  /// Attention work is dealt round-robin into this many partitions, claimed dynamically by the threads (more than
+  /// one per thread, so a descheduled or slower thread does not leave the others waiting for long).
+  private var attentionPartitions: Int { pool.threadCount == 1 ? 1 : 4 * pool.threadCount }
 
   /// Causal grouped-query attention of the batch's queries over the cache, written to `attention`.
   /// Work is split over (token, key/value head) pairs, so each key and value row is read once for the whole query
-  /// group; each worker has its own (group, capacity) block of `scores`. Prompt batches first transpose the layer's
+  /// group; each partition has its own (group, capacity) block of `scores`. Prompt batches first transpose the layer's
   /// keys so 16 positions share each instruction (same results, see Attention).
   private func attend(layer: Int, tokens n: Int, start: Int, cache: KVCache) {
     let c = config
@@ -117,12 +121,12 @@ extension Transformer {
         }
       }
     }
-    // Static round-robin over (token, kv head) pairs, one partition per thread, so each owns a block of `scores`.
+    // Round-robin over (token, kv head) pairs into partitions, each owning a block of `scores`.
     let items = n * c.kvHeads
-    let partitions = min(pool.threadCount, items)
+    let partitions = min(attentionPartitions, items)
     pool.parallelFor(count: partitions, chunk: 1) { range in
-      for worker in range {
-        var item = worker
+      for partition in range {
+        var item = partition
         while item < items {
           let t = item / c.kvHeads
           let g = item % c.kvHeads
@@ -131,7 +135,7 @@ extension Transformer {
             level: level, headDimension: hd, group: group, queries: query + offset, keys: keys + g * hd,
             transposedKeys: transposed.map { UnsafePointer($0 + g * headStride) }, values: values + g * hd,
             kvStride: kvDimension, visible: start + t + 1, scale: scale,
-            scores: scores + worker * group * capacity, out: attention + offset)
+            scores: scores + partition * group * capacity, out: attention + offset)
           item += partitions
         }
       }
