@@ -38,6 +38,7 @@ hunch="$repo/.build/release/hunch"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+cut -d' ' -f1-3 /proc/loadavg > "$work/load.before"
 for model in "${models[@]}"; do
   name="$(basename "$model")"
   echo "== $name: llama-bench" >&2
@@ -48,11 +49,14 @@ for model in "${models[@]}"; do
   "$hunch" bench --model "$model" --threads "$threads" --repetitions "$repetitions" --prompt 512,16 --generate 64 \
     --bandwidth --json > "$work/$name.hunch.json"
 done
+cut -d' ' -f1-3 /proc/loadavg > "$work/load.after"
 
 python3 - "$work" "$threads" "${models[@]}" <<'EOF'
 import json, os, sys
 work, threads, models = sys.argv[1], sys.argv[2], sys.argv[3:]
-print(f"threads: {threads}")
+load = [open(os.path.join(work, f)).read().strip() for f in ("load.before", "load.after")]
+print(f"threads: {threads}; load average (1, 5, 15 min) before: {load[0]}, after: {load[1]} "
+      f"(other processes share the cores; numbers above ~{os.cpu_count()} mean contention)")
 for model in models:
     name = os.path.basename(model)
     llama = json.load(open(os.path.join(work, name + ".llama.json")))
