@@ -9,6 +9,7 @@ struct Hunch: AsyncParsableCommand {
       Serve.self,
       Complete.self,
       Generate.self,
+      Bench.self,
       Tokenize.self,
       Eval.self,
       Models.self,

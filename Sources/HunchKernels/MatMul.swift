@@ -48,6 +48,37 @@ public final class MatMul {
       let weightRowBytes = type.byteCount(elements: columns)
     else { throw KernelError(.unsupportedType, "no \(level) kernel for \(type) weights") }
 
+    // At least eight chunks per thread, and for batches chunks of about 2M multiply-adds (~0.1 ms): the caller
+    // waits for the last chunk another thread holds, so chunks must be small next to the whole product, while
+    // claiming one costs only an atomic increment.
+    let perThread = max(1, rows / (pool.threadCount * 8))
+    let bySize = max(1, (1 << 21) / max(1, batch * columns))
+    let chunk = batch == 1 ? max(4, perThread) : min(perThread, bySize)
+
+    let pairsOffset = level == .avx512 ? hunch_pairs_offset(type.rawValue) : 0
+    if pairsOffset > 0, partner == .q8_0, columns % 64 == 0 {
+      // Activations prepared once per call for the pair kernels (bit-identical, far fewer instructions per row).
+      let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
+      let buffer = reserveWorkspace(bytes: (activationRowBytes + pairBytes) * batch)
+      let prepared = buffer + activationRowBytes * batch
+      let prepare = { (b: Int) in
+        let quantized = buffer + b * activationRowBytes
+        FastQuantize.row(.q8_0, source: input + b * columns, destination: quantized, count: columns)
+        hunch_prepare_pairs(quantized, Int64(columns), pairsOffset, prepared + b * pairBytes)
+      }
+      if batch >= 4 {
+        pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
+      } else {
+        for b in 0..<batch { prepare(b) }
+      }
+      pool.parallelFor(count: rows, chunk: chunk) { range in
+        hunch_matmul_pairs(
+          type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
+          prepared, Int64(batch), output, Int64(rows))
+      }
+      return
+    }
+
     let activations: UnsafeRawPointer
     if partner == .f32 {
       activations = UnsafeRawPointer(input)
@@ -71,8 +102,6 @@ public final class MatMul {
       activations = UnsafeRawPointer(buffer)
     }
 
-    // About eight chunks per thread balances uneven progress without making the shared counter hot.
-    let chunk = max(4, rows / (pool.threadCount * 8))
     let function = kernel.function
     let function4 = batch >= 4 ? kernel.function4 : nil
     pool.parallelFor(count: rows, chunk: chunk) { range in

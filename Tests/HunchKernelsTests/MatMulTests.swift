@@ -56,6 +56,57 @@ final class MatMulTests: XCTestCase {
     }
   }
 
+  /// The pair kernels (prepared activations, avx512 level) must reproduce the per-row dot kernels exactly: the
+  /// goldens were measured with those, and a changed rounding can flip a near-tie.
+  static let pairKernelToleranceULPs = 0
+
+  func testPairKernelsAreBitIdenticalToTheRowDotKernels() throws {
+    guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
+    var rng = SplitMix(seed: 77)
+    let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
+    for type in [TensorType.q4_0, .q5_0, .q8_0] {
+      let kernel = try DotKernel(weightType: type, level: .avx512)
+      for pattern in [TestData.WeightPattern.random, .allOneBits] {
+        let columns = 896
+        let rows = 53
+        let rowBytes = try XCTUnwrap(type.byteCount(elements: columns))
+        let weights = TestData.weights(type, count: rows * columns, rng: &rng, pattern: pattern)
+        for batch in [1, 3, 4, 9, 21] {
+          let input = (0..<batch).flatMap { _ in TestData.activations(count: columns, pattern: .gaussian, rng: &rng) }
+          var output = [Float](repeating: .nan, count: batch * rows)
+          try weights.withUnsafeBytes { w in
+            try input.withUnsafeBufferPointer { x in
+              try output.withUnsafeMutableBufferPointer { y in
+                try matmul.multiply(
+                  weights: w.baseAddress!, type: type, rows: rows, columns: columns, input: x.baseAddress!,
+                  batch: batch, output: y.baseAddress!)
+              }
+            }
+          }
+          for b in 0..<batch {
+            var activations = [UInt8](repeating: 0, count: try XCTUnwrap(TensorType.q8_0.byteCount(elements: columns)))
+            try input.withUnsafeBufferPointer { x in
+              try activations.withUnsafeMutableBytes { a in
+                try Quantize.row(.q8_0, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+              }
+            }
+            for r in 0..<rows {
+              let expected = weights.withUnsafeBytes { w in
+                activations.withUnsafeBytes { a in
+                  kernel.dot(count: columns, weights: w.baseAddress! + r * rowBytes, activations: a.baseAddress!)
+                }
+              }
+              let got = output[b * rows + r]
+              let ulps = abs(Int(got.bitPattern) - Int(expected.bitPattern))
+              XCTAssertLessThanOrEqual(
+                ulps, Self.pairKernelToleranceULPs, "\(type) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs \(expected)")
+            }
+          }
+        }
+      }
+    }
+  }
+
   func testRejectsBadShapesAndTypes() throws {
     let matmul = MatMul(pool: ThreadPool(threadCount: 1))
     let weights = [UInt8](repeating: 0, count: 4096)

@@ -27,15 +27,13 @@ final class ThreadPoolTests: XCTestCase {
   func testWorkersShareTheLoad() {
     let pool = ThreadPool(threadCount: 2, spinMicroseconds: 10_000)
     let threads = Mutex<Set<UInt>>([])
-    // On a busy machine the worker may miss a few jobs; it must join in within a few hundred.
-    for _ in 0..<500 where threads.withLock({ $0.count }) < 2 {
-      pool.parallelFor(count: 64, chunk: 1) { _ in
-        let me = UInt(bitPattern: Int(bitPattern: pthread_self()))
-        threads.withLock { _ = $0.insert(me) }
-        var spin = 0
-        for i in 0..<20_000 { spin &+= i }  // enough work for the second thread to claim some chunks
-        XCTAssertNotEqual(spin, 0)
-      }
+    pool.parallelFor(count: 64, chunk: 1) { _ in
+      let me = UInt(bitPattern: Int(bitPattern: pthread_self()))
+      threads.withLock { _ = $0.insert(me) }
+      // Hold the chunk until the other thread has claimed one too (bounded, so a broken pool fails rather than
+      // hangs). Busy work alone is folded away by the optimizer and then one thread can finish every chunk first.
+      let deadline = Date().addingTimeInterval(2)
+      while threads.withLock({ $0.count }) < 2, Date() < deadline { usleep(100) }
     }
     XCTAssertEqual(threads.withLock { $0.count }, 2)
   }
@@ -58,6 +56,42 @@ final class ThreadPoolTests: XCTestCase {
     // A spinning worker would burn ~0.3 s here.
     XCTAssertLessThan(used, 0.05, "idle pool used \(used) s of CPU in 0.3 s")
     withExtendedLifetime(pool) {}
+  }
+
+  /// The engine's steady state between requests: after a burst of matmuls with the default spin window, ~2 s of
+  /// idleness must cost well under a core. The goal is < 1% (20 ms over 2 s); the bound is generous (5%) because the
+  /// test machine is shared and the process may do unrelated work (the figure is printed for the notes).
+  func testIdleEngineAfterMatMulsStaysBelowAFewPercentOfACore() throws {
+    let matmul = MatMul(pool: ThreadPool(threadCount: 2))
+    let rows = 256
+    let columns = 512
+    let rowBytes = try XCTUnwrap(TensorType.q8_0.byteCount(elements: columns))
+    let weights = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
+    defer { weights.deallocate() }
+    for r in 0..<rows {
+      let row = (0..<columns).map { Float(($0 * 7 + r) % 13) - 6 }
+      try Quantize.row(.q8_0, source: row, destination: weights + r * rowBytes, count: columns)
+    }
+    let input = [Float](repeating: 0.5, count: 4 * columns)
+    var output = [Float](repeating: 0, count: 4 * rows)
+    for _ in 0..<200 {
+      for batch in [1, 4] {
+        try input.withUnsafeBufferPointer { x throws(KernelError) in
+          try output.withUnsafeMutableBufferPointer { y throws(KernelError) in
+            try matmul.multiply(
+              weights: weights, type: .q8_0, rows: rows, columns: columns, input: x.baseAddress!, batch: batch,
+              output: y.baseAddress!)
+          }
+        }
+      }
+    }
+    XCTAssertEqual(output[0], output[1 * rows], "batch rows see the same input")
+    let before = Self.processCPUSeconds()
+    Thread.sleep(forTimeInterval: 2)
+    let used = Self.processCPUSeconds() - before
+    print("idle engine: \(String(format: "%.1f", used * 1000)) ms of CPU over 2 s (\(String(format: "%.2f", used / 2 * 100))% of a core)")
+    XCTAssertLessThan(used, 0.1, "idle engine used \(used) s of CPU in 2 s")
+    withExtendedLifetime(matmul) {}
   }
 
   static func processCPUSeconds() -> Double {

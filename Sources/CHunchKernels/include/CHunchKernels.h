@@ -53,6 +53,32 @@ void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, co
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride);
 
+/// Causal attention of `group` query heads sharing one key/value head over positions 0..<visible.
+/// queries: (group, head_dim), already rounded to half precision; keys, values: (visible, kv_stride) with this head's
+/// slice at offset 0; keys_t: NULL, or the same keys from hunch_transpose_keys (used when
+/// hunch_attention_transposes says so); scores: (group, visible) scratch; out: (group, head_dim). `level` must be
+/// supported by this CPU. Every level and both key layouts give the same bits (see attention.c).
+void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const float *keys,
+                        const float *keys_t, const float *values, int64_t kv_stride, int64_t visible, float scale,
+                        float *scores, float *out);
+/// Whether hunch_attend_group at `level` reads transposed keys (otherwise it ignores them).
+int hunch_attention_transposes(int level, int64_t head_dim);
+/// Keys 0..<count of one head into tiles of 16 positions: out[(j / 16) * 16 * head_dim + d * 16 + j % 16], the last
+/// tile zero-padded; out holds roundup(count, 16) * head_dim floats.
+void hunch_transpose_keys(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count, float *out);
+
+/// Prepared activations for Q4_0, Q5_0 and Q8_0 weights (pairs.c): HUNCH_PAIR_BYTES per 64 elements. Used only at
+/// HUNCH_LEVEL_AVX512 on x86-64 and when a row is a whole number of block pairs (columns % 64 == 0).
+#define HUNCH_PAIR_BYTES 192
+/// The unsigned offset the pair kernels remove for a weight type (8, 16, 128), or 0 when the type has none.
+int hunch_pairs_offset(uint32_t weight_type);
+/// Prepares one Q8_0 activation row of `n` elements (n % 64 == 0) for weights with unsigned offset `offset`.
+void hunch_prepare_pairs(const void *q8_0_row, int64_t n, int offset, void *out);
+/// Like hunch_matmul_rows for prepared activations (batch rows of n / 64 pairs each), bit-identical to it.
+void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                        int64_t row_start, int64_t row_end, const void *prepared, int64_t batch, float *output,
+                        int64_t output_stride);
+
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
 

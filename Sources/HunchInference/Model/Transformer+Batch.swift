@@ -71,8 +71,10 @@ extension Transformer {
     }
   }
 
+  /// `scores` holds, per attention partition, a (group, capacity) block of attention weights, then one layer's keys transposed
+  /// for the prompt path: (kvHeads, roundup(capacity, 16), headDimension).
   func ensureScores(capacity: Int) {
-    let needed = pool.threadCount * capacity
+    let needed = scoresCount(capacity: capacity) + (capacity + 15) / 16 * 16 * config.kvDimension
     guard needed > scoresCapacity else { return }
     scores.deallocate()
     scores = .allocate(capacity: needed)
@@ -80,8 +82,18 @@ extension Transformer {
     scoresCapacity = needed
   }
 
+  private func scoresCount(capacity: Int) -> Int {
+    attentionPartitions * (config.heads / max(1, config.kvHeads)) * capacity
+  }
+
+  /// Attention work is dealt round-robin into this many partitions, claimed dynamically by the threads (more than
+  /// one per thread, so a descheduled or slower thread does not leave the others waiting for long).
+  private var attentionPartitions: Int { pool.threadCount == 1 ? 1 : 4 * pool.threadCount }
+
   /// Causal grouped-query attention of the batch's queries over the cache, written to `attention`.
-  /// Work is split over (token, head) pairs; each worker has its own row of `scores`.
+  /// Work is split over (token, key/value head) pairs, so each key and value row is read once for the whole query
+  /// group; each partition has its own (group, capacity) block of `scores`. Prompt batches first transpose the layer's
+  /// keys so 16 positions share each instruction (same results, see Attention).
   private func attend(layer: Int, tokens n: Int, start: Int, cache: KVCache) {
     let c = config
     let hd = c.headDimension
@@ -94,30 +106,36 @@ extension Transformer {
     let keys = cache.keyRow(layer: layer, position: 0)
     let values = cache.valueRow(layer: layer, position: 0)
     let kvDimension = c.kvDimension
-    // Static round-robin over (token, head) pairs, one partition per thread, so each owns a row of `scores`.
-    let items = n * c.heads
-    let partitions = min(pool.threadCount, items)
+    let level = matmul.level
+    let positions = start + n
+    let headStride = Attention.transposedCount(positions: capacity, headDimension: hd)
+    let transposed: UnsafeMutablePointer<Float>? =
+      n >= 16 && Attention.usesTransposedKeys(level: level, headDimension: hd)
+      ? scores + scoresCount(capacity: capacity) : nil
+    if let transposed {
+      pool.parallelFor(count: c.kvHeads, chunk: 1) { range in
+        for g in range {
+          Attention.transposeKeys(
+            headDimension: hd, keys: keys + g * hd, kvStride: kvDimension, count: positions,
+            into: transposed + g * headStride)
+        }
+      }
+    }
+    // Round-robin over (token, kv head) pairs into partitions, each owning a block of `scores`.
+    let items = n * c.kvHeads
+    let partitions = min(attentionPartitions, items)
     pool.parallelFor(count: partitions, chunk: 1) { range in
-      for worker in range {
-        var item = worker
+      for partition in range {
+        var item = partition
         while item < items {
-          let t = item / c.heads
-          let h = item % c.heads
-          let kvOffset = (h / group) * hd
-          let q = UnsafePointer(query + t * c.queryDimension + h * hd)
-          let visible = start + t + 1  // causal: positions 0 ... start + t
-          let s = scores + worker * capacity
-          for j in 0..<visible {
-            s[j] = VectorMath.dot(q, keys + j * kvDimension + kvOffset, hd) * scale
-          }
-          VectorMath.softmax(s, visible)
-          // The reference multiplies V (half precision) by the attention weights converted to half precision.
-          VectorMath.roundToHalf(s, visible)
-          let out = attention + t * c.queryDimension + h * hd
-          out.initialize(repeating: 0, count: hd)
-          for j in 0..<visible {
-            VectorMath.addScaled(out, values + j * kvDimension + kvOffset, s[j], hd)
-          }
+          let t = item / c.kvHeads
+          let g = item % c.kvHeads
+          let offset = t * c.queryDimension + g * group * hd
+          Attention.attendGroup(
+            level: level, headDimension: hd, group: group, queries: query + offset, keys: keys + g * hd,
+            transposedKeys: transposed.map { UnsafePointer($0 + g * headStride) }, values: values + g * hd,
+            kvStride: kvDimension, visible: start + t + 1, scale: scale,
+            scores: scores + partition * group * capacity, out: attention + offset)
           item += partitions
         }
       }

@@ -1,0 +1,174 @@
+// Matrix products for Q4_0, Q5_0 and Q8_0 weights against activations prepared once per call ("pairs").
+//
+// The 512-bit kernels in x86_512.c spend most of their instructions on the activation side, redoing for every
+// weight row what depends only on the activations: gathering two 34-byte Q8_0 blocks into one vector, the second
+// VPDPBUSD that removes the weights' unsigned offset (offset · Σy), and converting the activation scales. Here each
+// activation row is prepared once per product into 192-byte pairs: the 64 quants, −offset · Σy per 32-bit lane (the
+// accumulator VPDPBUSD starts from), and the scales as floats in the lanes where each block's sums land. Integer
+// sums are exact and the float steps are the same operations in the same order (scale = weight half · activation
+// half as floats, one FMA per block pair and lane, the same final reduction), so every output is bit-identical to
+// the hunch_dot_*_avx512 kernels; see MatMulTests.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+#include "CHunchKernels.h"
+#include "blocks.h"
+
+#define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+typedef struct {
+  int8_t qs[64];  // blocks 2p and 2p+1
+  int32_t bias[16];  // −offset · (sum of the 4 quants each lane of VPDPBUSD covers)
+  float d[16];  // lanes 0..7: scale of block 2p; lanes 8..15: scale of block 2p+1
+} pair_q8;
+_Static_assert(sizeof(pair_q8) == HUNCH_PAIR_BYTES, "prepared pair");
+
+static inline TARGET512 float half_to_float512(uint16_t h) {
+  return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+TARGET512 void hunch_prepare_pairs(const void *q8_0_row, int64_t n, int offset, void *out) {
+  const block_q8_0 *y = q8_0_row;
+  pair_q8 *p = out;
+  const int64_t pairs = n / (2 * HUNCH_QK);
+  const __m512i offsets = _mm512_set1_epi8((char)offset);
+  for (int64_t i = 0; i < pairs; i++) {
+    const block_q8_0 *a = y + 2 * i;
+    __m512i qs = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a[0].qs)),
+                                    _mm256_loadu_si256((const __m256i *)a[1].qs), 1);
+    _mm512_storeu_si512(p[i].qs, qs);
+    __m512i bias = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), offsets, qs));
+    _mm512_storeu_si512(p[i].bias, bias);
+    const float d0 = half_to_float512(a[0].d), d1 = half_to_float512(a[1].d);
+    for (int l = 0; l < 8; l++) {
+      p[i].d[l] = d0;
+      p[i].d[8 + l] = d1;
+    }
+  }
+}
+
+// 64 nibbles of two 16-byte arrays in element order (as x86_512.c).
+static inline TARGET512 __m512i nibbles64p(const uint8_t *a, const uint8_t *b) {
+  __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
+                                         _mm_loadu_si128((const __m128i *)b), 1);
+  __m512i spread = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 1, 0, 1, 2, 3, 2, 3), _mm512_castsi256_si512(both));
+  spread = _mm512_srlv_epi64(spread, _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4));
+  return _mm512_and_si512(spread, _mm512_set1_epi8(0x0F));
+}
+
+// Weight scales of two blocks spread to lanes 0..7 and 8..15.
+static inline TARGET512 __m512 weight_scales(uint16_t a, uint16_t b) {
+  __m128 h = _mm_cvtph_ps(_mm_setr_epi16((short)a, (short)b, 0, 0, 0, 0, 0, 0));
+  const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  return _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(h));
+}
+
+static inline TARGET512 __m512i decode_q4_0(const block_q4_0 *x) { return nibbles64p(x[0].qs, x[1].qs); }
+
+static inline TARGET512 __m512i decode_q5_0(const block_q5_0 *x) {
+  uint32_t h0, h1;
+  memcpy(&h0, x[0].qh, 4);
+  memcpy(&h1, x[1].qh, 4);
+  __m512i q = nibbles64p(x[0].qs, x[1].qs);
+  return _mm512_mask_add_epi8(q, (__mmask64)h0 | ((__mmask64)h1 << 32), q, _mm512_set1_epi8(16));
+}
+
+static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
+  __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x[0].qs)),
+                                 _mm256_loadu_si256((const __m256i *)x[1].qs), 1);
+  return _mm512_xor_si512(q, _mm512_set1_epi8((char)0x80));
+}
+
+// One pair step of one activation row: acc += (wd · ad) * float(Σ q·y − offset·Σy).
+#define PAIR_STEP(ACC, Q, WD, P)                                                                                   \
+  do {                                                                                                           \
+    __m512i sum = _mm512_dpbusd_epi32(_mm512_loadu_si512((P)->bias), (Q), _mm512_loadu_si512((P)->qs));           \
+    __m512 d = _mm512_mul_ps((WD), _mm512_loadu_ps((P)->d));                                                     \
+    ACC = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), ACC);                                                      \
+  } while (0)
+
+// Rows [row_start, row_end) against `batch` prepared activation rows; activation tiles of 16 rows stay in cache
+// while the thread's weight rows stream past them, four activation rows per weight decode.
+#define MATMUL_PAIRS(NAME, BLOCK_T, DECODE)                                                                        \
+  static TARGET512 void NAME(int64_t pairs, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,   \
+                             int64_t row_end, const pair_q8 *act, int64_t batch, float *output,                  \
+                             int64_t output_stride) {                                                            \
+    enum { TILE = 16 };                                                                                          \
+    for (int64_t b0 = 0; b0 < batch; b0 += TILE) {                                                               \
+      const int64_t b1 = b0 + TILE < batch ? b0 + TILE : batch;                                                  \
+      for (int64_t r = row_start; r < row_end; r++) {                                                            \
+        const BLOCK_T *x = (const BLOCK_T *)(weights + (size_t)r * weight_row_bytes);                            \
+        int64_t b = b0;                                                                                          \
+        for (; b + 4 <= b1; b += 4) {                                                                            \
+          const pair_q8 *y0 = act + b * pairs, *y1 = y0 + pairs, *y2 = y1 + pairs, *y3 = y2 + pairs;             \
+          __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                            \
+          for (int64_t i = 0; i < pairs; i++) {                                                                  \
+            const __m512i q = DECODE(x + 2 * i);                                                                 \
+            const __m512 wd = weight_scales(x[2 * i].d, x[2 * i + 1].d);                                         \
+            PAIR_STEP(a0, q, wd, y0 + i);                                                                        \
+            PAIR_STEP(a1, q, wd, y1 + i);                                                                        \
+            PAIR_STEP(a2, q, wd, y2 + i);                                                                        \
+            PAIR_STEP(a3, q, wd, y3 + i);                                                                        \
+          }                                                                                                      \
+          output[(b + 0) * output_stride + r] = _mm512_reduce_add_ps(a0);                                        \
+          output[(b + 1) * output_stride + r] = _mm512_reduce_add_ps(a1);                                        \
+          output[(b + 2) * output_stride + r] = _mm512_reduce_add_ps(a2);                                        \
+          output[(b + 3) * output_stride + r] = _mm512_reduce_add_ps(a3);                                        \
+        }                                                                                                        \
+        for (; b < b1; b++) {                                                                                    \
+          const pair_q8 *y = act + b * pairs;                                                                    \
+          __m512 acc = _mm512_setzero_ps();                                                                      \
+          for (int64_t i = 0; i < pairs; i++) {                                                                  \
+            const __m512i q = DECODE(x + 2 * i);                                                                 \
+            PAIR_STEP(acc, q, weight_scales(x[2 * i].d, x[2 * i + 1].d), y + i);                                 \
+          }                                                                                                      \
+          output[b * output_stride + r] = _mm512_reduce_add_ps(acc);                                             \
+        }                                                                                                        \
+      }                                                                                                          \
+    }                                                                                                            \
+  }
+
+MATMUL_PAIRS(matmul_pairs_q4_0, block_q4_0, decode_q4_0)
+MATMUL_PAIRS(matmul_pairs_q5_0, block_q5_0, decode_q5_0)
+MATMUL_PAIRS(matmul_pairs_q8_0, block_q8_0, decode_q8_0)
+
+int hunch_pairs_offset(uint32_t weight_type) {
+  switch (weight_type) {
+  case HUNCH_TYPE_Q4_0: return 8;
+  case HUNCH_TYPE_Q5_0: return 16;
+  case HUNCH_TYPE_Q8_0: return 128;
+  default: return 0;
+  }
+}
+
+void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                        int64_t row_start, int64_t row_end, const void *prepared, int64_t batch, float *output,
+                        int64_t output_stride) {
+  const int64_t pairs = columns / (2 * HUNCH_QK);
+  switch (weight_type) {
+  case HUNCH_TYPE_Q4_0:
+    matmul_pairs_q4_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, batch, output, output_stride);
+    break;
+  case HUNCH_TYPE_Q5_0:
+    matmul_pairs_q5_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, batch, output, output_stride);
+    break;
+  case HUNCH_TYPE_Q8_0:
+    matmul_pairs_q8_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, batch, output, output_stride);
+    break;
+  default: break;
+  }
+}
+#else
+#include "CHunchKernels.h"
+int hunch_pairs_offset(uint32_t weight_type) { (void)weight_type; return 0; }
+void hunch_prepare_pairs(const void *q8_0_row, int64_t n, int offset, void *out) {
+  (void)q8_0_row; (void)n; (void)offset; (void)out;
+}
+void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                        int64_t row_start, int64_t row_end, const void *prepared, int64_t batch, float *output,
+                        int64_t output_stride) {
+  (void)weight_type; (void)columns; (void)weights; (void)weight_row_bytes; (void)row_start; (void)row_end;
+  (void)prepared; (void)batch; (void)output; (void)output_stride;
+}
+#endif

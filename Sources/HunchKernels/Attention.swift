@@ -1,0 +1,45 @@
+import CHunchKernels
+
+/// The inner loop of causal grouped-query attention, in C: scores, softmax, half-precision weights, weighted sum of
+/// values. Results are bit-identical at every kernel level (the order of operations is fixed; see attention.c).
+public enum Attention {
+  /// Attention of `group` query heads that share one key/value head, over positions 0..<visible.
+  ///
+  /// queries: (group, headDimension); keys, values: (visible, kvStride) floats, this head's slice at offset 0;
+  /// transposedKeys: nil, or at least `visible` of the same keys from `transposeKeys` (faster when many queries
+  /// share them; same results); scores: scratch of group · visible floats; out: (group, headDimension).
+  public static func attendGroup(
+    level: KernelLevel, headDimension: Int, group: Int, queries: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+    transposedKeys: UnsafePointer<Float>? = nil, values: UnsafePointer<Float>, kvStride: Int, visible: Int,
+    scale: Float, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+  ) {
+    guard visible > 0, group > 0, headDimension > 0 else { return }
+    let usable = level.isSupportedCached ? level : .portable
+    hunch_attend_group(
+      usable.rawValue, Int64(headDimension), Int64(group), queries, keys, transposedKeys, values, Int64(kvStride),
+      Int64(visible), scale, scores, out)
+  }
+
+  /// Whether `attendGroup` at `level` makes use of transposed keys for this head size.
+  public static func usesTransposedKeys(level: KernelLevel, headDimension: Int) -> Bool {
+    level.isSupportedCached && hunch_attention_transposes(level.rawValue, Int64(headDimension)) != 0
+  }
+
+  /// Floats `transposeKeys` writes for `count` positions (whole tiles of 16).
+  public static func transposedCount(positions count: Int, headDimension: Int) -> Int {
+    (count + 15) / 16 * 16 * headDimension
+  }
+
+  /// Keys 0..<count of one head (rows `kvStride` floats apart) into tiles of 16 positions, for `attendGroup`.
+  public static func transposeKeys(
+    headDimension: Int, keys: UnsafePointer<Float>, kvStride: Int, count: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    guard count > 0 else { return }
+    hunch_transpose_keys(Int64(headDimension), keys, Int64(kvStride), Int64(count), out)
+  }
+}
+
+extension KernelLevel {
+  /// `isSupported` without asking the CPU again: every level at or below the best one is supported.
+  var isSupportedCached: Bool { rawValue <= hunch_best_level() }
+}
