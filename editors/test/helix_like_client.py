@@ -422,13 +422,34 @@ def scenario(command, encodings, title, fake_expectation):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def helix_config_command(binary):
+    """The server command exactly as editors/helix/languages.toml (the set-up docs/editors.md gives) starts it, with
+    `hunch` replaced by the binary under test; also checks that every language lists Hunch for completion only."""
+    import tomllib
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "helix", "languages.toml")
+    with open(path, "rb") as f:
+        config = tomllib.load(f)
+    server = config.get("language-server", {}).get("hunch", {})
+    check("languages.toml defines the hunch server as `hunch serve --stdio`",
+          server.get("command") == "hunch" and server.get("args") == ["serve", "--stdio"], server)
+    languages = config.get("language", [])
+    with_hunch = [
+        lang["name"] for lang in languages
+        if any(isinstance(s, dict) and s.get("name") == "hunch" and s.get("only-features") == ["completion"]
+               for s in lang.get("language-servers", []))
+    ]
+    check("every language in languages.toml adds hunch for completion only (%d)" % len(languages),
+          len(languages) >= 12 and len(with_hunch) == len(languages), with_hunch)
+    return [binary] + server.get("args", ["serve", "--stdio"])
+
+
 def main():
     binary = os.environ.get("HUNCH_BIN") or shutil.which("hunch")
     if not binary:
         print("HUNCH_BIN is not set and `hunch` is not on PATH")
         print("0 passed, 1 failed")
         return 1
-    command = [binary, "serve", "--stdio"]
+    command = helix_config_command(binary)
     fake = os.path.basename(binary) == "fake-hunch"
     expectation = "fibonacci(n - 1) + fibonacci(n - 2)\n\n\nprint(fibonacci(10))" if fake else None
     scenario(command, HELIX_ENCODINGS, "Helix", expectation)
