@@ -3,46 +3,6 @@ import Foundation
 /// Small float kernels of the forward pass that are not matrix products. Written with explicit SIMD vectors because
 /// the compiler will not reorder float sums on its own.
 enum VectorMath {
-  /// Σ a[i]·b[i].
-  @inline(__always)
-  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-    var sum = SIMD16<Float>()
-    var i = 0
-    let ra = UnsafeRawPointer(a)
-    let rb = UnsafeRawPointer(b)
-    while i + 16 <= count {
-      sum.addProduct(
-        ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
-        rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-      i += 16
-    }
-    var total = sum.sum()
-    while i < count {
-      total += a[i] * b[i]
-      i += 1
-    }
-    return total
-  }
-
-  /// y[i] += a·x[i].
-  @inline(__always)
-  static func addScaled(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ a: Float, _ count: Int) {
-    var i = 0
-    let rx = UnsafeRawPointer(x)
-    let ry = UnsafeMutableRawPointer(y)
-    let va = SIMD16<Float>(repeating: a)
-    while i + 16 <= count {
-      var acc = ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-      acc.addProduct(va, rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-      ry.storeBytes(of: acc, toByteOffset: i * 4, as: SIMD16<Float>.self)
-      i += 16
-    }
-    while i < count {
-      y[i] += a * x[i]
-      i += 1
-    }
-  }
-
   /// out = x / sqrt(mean(x²) + ε) · weight, summing squares in double as ggml does.
   static func rmsNorm(
     _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, count: Int,
