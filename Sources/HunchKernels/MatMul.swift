@@ -15,6 +15,11 @@ public final class MatMul {
   private var workspace: UnsafeMutableRawPointer?
   private var workspaceBytes = 0
 
+  /// The four-activation-row kernels (Q4_1, Q4_K, Q6_K) are faster for batches but not bit-identical to the row
+  /// kernels: a token's logits would then depend on how many tokens shared its batch (up to 0.17 apart on the 0.5B),
+  /// which breaks exact speculative verification and prompt reuse equivalence. Off until they are made exact.
+  public var usesFourRowKernels = false
+
   public init(pool: ThreadPool, level: KernelLevel = .best) {
     self.pool = pool
     self.level = level.isSupported ? level : .best
@@ -103,7 +108,7 @@ public final class MatMul {
     }
 
     let function = kernel.function
-    let function4 = batch >= 4 ? kernel.function4 : nil
+    let function4 = batch >= 4 && usesFourRowKernels ? kernel.function4 : nil
     pool.parallelFor(count: rows, chunk: chunk) { range in
       hunch_matmul_rows(
         function, function4, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
