@@ -44,6 +44,9 @@ struct SpeculativeBench: ParsableCommand {
   @Flag(help: "Print the report as JSON.")
   var json = false
 
+  @Flag(help: "Only time one target forward pass per batch size 1…16 after a 256-token context (verification cost).")
+  var batchCost = false
+
   struct WorkloadCase: Decodable {
     var id: String
     var prompt: String
@@ -103,6 +106,10 @@ struct SpeculativeBench: ParsableCommand {
     let tokenizer = try Tokenizer(gguf: file)
     let contextLength = 4096
     let session = GenerationSession(model: target, contextLength: contextLength)
+    if batchCost {
+      try printBatchCost(target, contextLength: contextLength)
+      return
+    }
     var draftPath: String?
     var draft: DraftModelDrafter?
     if let draftModel {
@@ -172,6 +179,43 @@ struct SpeculativeBench: ParsableCommand {
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
     } else {
       print(table(report))
+    }
+  }
+
+  /// Seconds of one forward pass over n tokens (median of 5), the price of verifying n − 1 drafted tokens.
+  func printBatchCost(_ target: Transformer, contextLength: Int) throws {
+    let cache = target.makeCache(capacity: contextLength)
+    let context = (0..<256).map { Int32(($0 * 7919) % 5000 + 100) }
+    try target.forward(context, cache: cache, logits: .last)
+    var single = 0.0
+    for n in 1...16 {
+      var times: [Double] = []
+      for _ in 0..<5 {
+        let started = DispatchTime.now()
+        try target.forward(Array(context.prefix(n)), cache: cache, logits: .all)
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+        cache.trim(to: context.count)
+      }
+      let median = times.sorted()[2]
+      if n == 1 { single = median }
+      // The same tokens one at a time: the logits a batch row must reproduce for exact greedy verification.
+      let batch = Array(context.prefix(n))
+      let rows = Array(try target.forward(batch, cache: cache, logits: .all))
+      cache.trim(to: context.count)
+      var worst: Float = 0
+      var flips = 0
+      let v = target.config.vocabulary
+      for (i, t) in batch.enumerated() {
+        let one = Array(try target.forward([t], cache: cache, logits: .last))
+        let row = Array(rows[(i * v)..<((i + 1) * v)])
+        for j in 0..<v { worst = max(worst, abs(one[j] - row[j])) }
+        if one.indices.max(by: { one[$0] < one[$1] }) != row.indices.max(by: { row[$0] < row[$1] }) { flips += 1 }
+      }
+      cache.trim(to: context.count)
+      print(
+        String(
+          format: "batch %2d: %.1f ms (%.2fx one token); rows vs one at a time: max |diff| %.2e, argmax flips %d",
+          n, median * 1000, median / single, worst, flips))
     }
   }
 

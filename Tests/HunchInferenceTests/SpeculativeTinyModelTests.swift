@@ -11,8 +11,9 @@ final class SpeculativeTinyModelTests: XCTestCase {
   }
 
   /// Fixed draft length, never switched off: each test controls exactly what is proposed.
-  private func fixedOptions(draft: Int) -> SpeculationOptions {
+  private func fixedOptions(draft: Int, verifyChunk: Int = 0) -> SpeculationOptions {
     var options = SpeculationOptions()
+    options.verifyChunk = verifyChunk
     options.initialDraft = draft
     options.minDraft = draft
     options.maxDraft = draft
@@ -42,6 +43,7 @@ final class SpeculativeTinyModelTests: XCTestCase {
     let plain = try plainSession.generate(prompt: prompt, maxTokens: 30, stats: &plainStats)
     XCTAssertEqual(plain.count, 30)
     let draftLength = 5
+    for verifyChunk in [0, 2] {
     for wrongAt in [0, 2, draftLength - 1, nil] as [Int?] {
       // Proposes the plain continuation, with one wrong token at `wrongAt`.
       let drafter = ScriptedDrafter { context, maxDraft in
@@ -54,9 +56,10 @@ final class SpeculativeTinyModelTests: XCTestCase {
       var stats = GenerationStats()
       let output = try session.generate(
         prompt: prompt, maxTokens: 30,
-        speculation: SpeculationController(drafters: [drafter], options: fixedOptions(draft: draftLength)),
+        speculation: SpeculationController(
+          drafters: [drafter], options: fixedOptions(draft: draftLength, verifyChunk: verifyChunk)),
         stats: &stats)
-      let label = "wrong at \(wrongAt.map(String.init) ?? "none")"
+      let label = "wrong at \(wrongAt.map(String.init) ?? "none"), chunk \(verifyChunk)"
       XCTAssertEqual(output, plain, label)
       XCTAssertFalse(drafter.observations.isEmpty, label)
       for observation in drafter.observations {
@@ -67,8 +70,15 @@ final class SpeculativeTinyModelTests: XCTestCase {
       XCTAssertEqual(entry.accepted, drafter.observations.map(\.accepted).reduce(0, +), label)
       XCTAssertEqual(entry.drafted, drafter.observations.map(\.proposal.count).reduce(0, +), label)
       XCTAssertEqual(stats.generatedTokens, 30, label)
-      // Every target pass verified a proposal; the first token came from the prompt's pass.
-      XCTAssertEqual(stats.targetSteps, drafter.observations.count, label)
+      // In one pass per proposal, every target pass verified a proposal; the first token came from the prompt's pass.
+      // In chunks of 2, a pass stops the verification at a rejection: passes = ceil((accepted + 1) / 2) at most.
+      if verifyChunk == 0 {
+        XCTAssertEqual(stats.targetSteps, drafter.observations.count, label)
+      } else {
+        let bound = drafter.observations.map { ($0.accepted + 1 + verifyChunk - 1) / verifyChunk }.reduce(0, +)
+        XCTAssertLessThanOrEqual(stats.targetSteps, bound, label)
+        XCTAssertGreaterThanOrEqual(stats.targetSteps, drafter.observations.count, label)
+      }
       if wrongAt != 0 { XCTAssertLessThan(stats.targetSteps, 29, label) }
       XCTAssertEqual(Array(session.cachedTokens.prefix(prompt.count)), prompt, label)
       XCTAssertEqual(Array(session.cachedTokens.dropFirst(prompt.count)), Array(output.prefix(session.cachedTokens.count - prompt.count)), label)
@@ -82,6 +92,7 @@ final class SpeculativeTinyModelTests: XCTestCase {
       XCTAssertEqual(
         try GenerationSession(model: model, contextLength: 128).generate(prompt: next, maxTokens: 8, stats: &coldStats), warm,
         label)
+    }
     }
   }
 
@@ -110,13 +121,18 @@ final class SpeculativeTinyModelTests: XCTestCase {
     var plainStats = GenerationStats()
     let plain = try GenerationSession(model: model, contextLength: 64).generate(prompt: prompt, maxTokens: 20, stats: &plainStats)
     let drafter = ScriptedDrafter { context, maxDraft in Array(plain[(context.count - prompt.count)...].prefix(maxDraft)) }
-    let controller = SpeculationController(drafters: [drafter], options: fixedOptions(draft: 6))
-    for maxTokens in [1, 2, 5, 9] {
-      var stats = GenerationStats()
-      let output = try GenerationSession(model: model, contextLength: 64).generate(
-        prompt: prompt, maxTokens: maxTokens, speculation: controller, stats: &stats)
-      XCTAssertEqual(output, Array(plain.prefix(maxTokens)))
+    // In chunks of 3, maxTokens 4 ends on the last row of the first chunk: a token accepted but never fed.
+    for verifyChunk in [0, 3] {
+      let controller = SpeculationController(drafters: [drafter], options: fixedOptions(draft: 6, verifyChunk: verifyChunk))
+      for maxTokens in [1, 2, 4, 5, 9] {
+        var stats = GenerationStats()
+        let session = GenerationSession(model: model, contextLength: 64)
+        let output = try session.generate(prompt: prompt, maxTokens: maxTokens, speculation: controller, stats: &stats)
+        XCTAssertEqual(output, Array(plain.prefix(maxTokens)), "max \(maxTokens), chunk \(verifyChunk)")
+        try assertCacheConsistent(model, session.cache, session.cachedTokens)
+      }
     }
+    let controller = SpeculationController(drafters: [drafter], options: fixedOptions(draft: 6))
     var seen = 0
     var stats = GenerationStats()
     let session = GenerationSession(model: model, contextLength: 64)

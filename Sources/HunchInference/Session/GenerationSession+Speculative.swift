@@ -58,37 +58,46 @@ extension GenerationSession {
       let proposeSeconds = Self.seconds(since: stepStarted)
       let verifyStarted = DispatchTime.now()
       let base = cache.length
-      let all = try model.forward([token] + draft, cache: cache, logits: .all)  // (1 + draft, vocabulary)
-      cachedTokens.append(token)
-      cachedTokens.append(contentsOf: draft)
-      stats.targetSteps += 1
-      // Row i holds the target's logits after draft[..<i]; walk the draft while the target agrees.
+      let batch = [token] + draft
+      // Row a of the batch holds the target's logits after batch[...a], which is what draft[a] is checked against.
+      // The batch runs in chunks of `verifyChunk` rows, stopping at the first chunk holding a rejection.
+      let chunk = speculation.options.verifyChunk > 0 ? speculation.options.verifyChunk : batch.count
       var accepted = 0
       var finished = false
-      while accepted < draft.count {
-        let candidate = draft[accepted]
-        let rowLogits = UnsafeBufferPointer(rebasing: all[(accepted * vocabulary)..<((accepted + 1) * vocabulary)])
-        guard verifier.accepts(candidate, rowLogits) else {
-          rejected = sampler.isGreedy ? nil : candidate
-          break
+      var fed = 0
+      verification: while fed < batch.count {
+        let end = min(batch.count, fed + chunk)
+        let rows = try model.forward(Array(batch[fed..<end]), cache: cache, logits: .all)  // (end - fed, vocabulary)
+        cachedTokens.append(contentsOf: batch[fed..<end])
+        stats.targetSteps += 1
+        for a in fed..<end {
+          let rowLogits = UnsafeBufferPointer(rebasing: rows[((a - fed) * vocabulary)..<((a - fed + 1) * vocabulary)])
+          guard a < draft.count, verifier.accepts(draft[a], rowLogits) else {
+            // The whole draft stood (the row gives the bonus token) or draft[a] fell: the next token comes from here.
+            if a < draft.count && !sampler.isGreedy { rejected = draft[a] }
+            row = Array(rowLogits)
+            break verification
+          }
+          let candidate = draft[a]
+          if stopTokens.contains(candidate) {
+            lastStopToken = candidate
+            finished = true
+            break verification
+          }
+          accepted += 1
+          output.append(candidate)
+          context.append(candidate)
+          stats.generatedTokens += 1
+          if onToken(candidate) == .stop || output.count == maxTokens {
+            finished = true
+            break verification
+          }
         }
-        if stopTokens.contains(candidate) {
-          lastStopToken = candidate
-          finished = true
-          break
-        }
-        accepted += 1
-        output.append(candidate)
-        context.append(candidate)
-        stats.generatedTokens += 1
-        if onToken(candidate) == .stop || output.count == maxTokens {
-          finished = true
-          break
-        }
+        fed = end
       }
-      row = Array(all[(accepted * vocabulary)..<((accepted + 1) * vocabulary)])
-      // Keep the last token and the accepted draft; the rest never happened.
-      let keep = base + 1 + accepted
+      // Keep the last token and the accepted draft; the rest never happened. (A generation that ended on the last
+      // row of a chunk accepted a token not fed yet.)
+      let keep = min(base + 1 + accepted, cachedTokens.count)
       cache.trim(to: keep)
       cachedTokens.removeSubrange(keep...)
       let verifySeconds = Self.seconds(since: verifyStarted)
