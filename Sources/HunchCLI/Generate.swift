@@ -66,6 +66,9 @@ struct Generate: ParsableCommand {
   @Flag(help: "Keep every drafter on even when it does not pay for itself.")
   var noAdaptiveDrafters = false
 
+  @Option(help: "Most tokens per verification pass; 0 verifies a whole draft in one pass (see SpeculationOptions).")
+  var verifyChunk = SpeculationOptions().verifyChunk
+
   @Option(help: .hidden)
   var debugTopLogits = 0
 
@@ -108,6 +111,7 @@ struct Generate: ParsableCommand {
     options.initialDraft = draftLength
     options.maxDraft = max(options.maxDraft, draftLength)
     options.adaptive = !noAdaptiveDrafters
+    options.verifyChunk = verifyChunk
     options.seed = seed ^ 0xd7af
     return SpeculationController(drafters: list, options: options)
   }

@@ -41,6 +41,9 @@ struct SpeculativeBench: ParsableCommand {
   @Flag(help: "Keep every drafter on even when it does not pay for itself.")
   var noAdaptiveDrafters = false
 
+  @Option(help: "Most tokens per verification pass; 0 verifies a whole draft in one pass (see SpeculationOptions).")
+  var verifyChunk = SpeculationOptions().verifyChunk
+
   @Flag(help: "Print the report as JSON.")
   var json = false
 
@@ -121,6 +124,7 @@ struct SpeculativeBench: ParsableCommand {
     options.initialDraft = draftLength
     options.maxDraft = max(options.maxDraft, draftLength)
     options.adaptive = !noAdaptiveDrafters
+    options.verifyChunk = verifyChunk
 
     var configNames = ["plain", "lookup", "suggestion"]
     if draft != nil { configNames += ["draft-model", "lookup+draft-model"] }

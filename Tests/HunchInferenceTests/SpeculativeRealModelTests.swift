@@ -64,7 +64,11 @@ final class SpeculativeRealModelTests: XCTestCase {
     }
     XCTAssertGreaterThan(totals["lookup"]?.drafted ?? 0, totals["lookup"]?.accepted ?? 0, "lookup was wrong at times")
     XCTAssertGreaterThan(totals["suggestion"]?.accepted ?? 0, 0)
-    XCTAssertEqual(totals["draft-model"]?.accepted, totals["draft-model"]?.drafted, "a model agrees with itself")
+    // A model drafting for itself agrees nearly always; not always, because its cache got the prompt's last token
+    // from a many-row prefill batch while the target re-ran it alone, and the kernels' four-row path rounds
+    // differently (see SpeculationOptions.verifyChunk).
+    let selfDrafted = try XCTUnwrap(totals["draft-model"])
+    XCTAssertGreaterThan(Double(selfDrafted.accepted), 0.97 * Double(selfDrafted.drafted), "a model agrees with itself")
   }
 
   func testHalfBillionDraftsForOnePointFiveBillion() throws {
