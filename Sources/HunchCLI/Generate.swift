@@ -48,6 +48,27 @@ struct Generate: ParsableCommand {
   @Flag(help: "Print timing and token counts to stderr.")
   var stats = false
 
+  @Flag(help: "Speculative decoding: verify drafted tokens in batches (same output when greedy).")
+  var speculative = false
+
+  @Option(help: "Drafters for --speculative, comma-separated, asked in order: suggestion, lookup, draft-model.")
+  var drafters = "suggestion,lookup,draft-model"
+
+  @Option(help: "A GGUF file or pulled model name sharing the model's tokenizer, drafting for it (with --speculative).")
+  var draftModel: String?
+
+  @Option(help: "Text of a previous suggestion to seed the suggestion drafter with (with --speculative).")
+  var suggestion: String?
+
+  @Option(help: "Initial draft length (adapts to the acceptance rate).")
+  var draftLength = 6
+
+  @Flag(help: "Keep every drafter on even when it does not pay for itself.")
+  var noAdaptiveDrafters = false
+
+  @Option(help: "Most tokens per verification pass; 0 verifies a whole draft in one pass (see SpeculationOptions).")
+  var verifyChunk = SpeculationOptions().verifyChunk
+
   @Option(help: .hidden)
   var debugTopLogits = 0
 
@@ -57,6 +78,42 @@ struct Generate: ParsableCommand {
     guard maxTokens >= 0 else { throw ValidationError("--max-tokens must not be negative") }
     guard context >= 16 else { throw ValidationError("--context must be at least 16") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    guard draftLength >= 1 else { throw ValidationError("--draft-length must be at least 1") }
+    for name in drafterNames where !["suggestion", "lookup", "draft-model"].contains(name) {
+      throw ValidationError("unknown drafter '\(name)': use suggestion, lookup or draft-model")
+    }
+  }
+
+  var drafterNames: [String] { drafters.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+  /// The drafters asked for; a draft model only when one was given, a suggestion drafter only with a suggestion.
+  func makeSpeculation(tokenizer: Tokenizer, promptTokens: [Int32]) throws -> SpeculationController? {
+    guard speculative else { return nil }
+    var list: [Drafter] = []
+    for name in drafterNames {
+      switch name {
+      case "suggestion":
+        guard let suggestion else { continue }
+        let drafter = SuggestionDrafter()
+        drafter.seed(suggestion: tokenizer.encode(suggestion), after: promptTokens)
+        list.append(drafter)
+      case "lookup":
+        list.append(PromptLookupDrafter())
+      case "draft-model":
+        guard let draftModel else { continue }
+        let file = try GGUFFile(path: try ModelLocator.resolve(draftModel))
+        list.append(DraftModelDrafter(model: try Transformer(file: file, threads: threads), contextLength: context))
+      default:
+        continue
+      }
+    }
+    var options = SpeculationOptions()
+    options.initialDraft = draftLength
+    options.maxDraft = max(options.maxDraft, draftLength)
+    options.adaptive = !noAdaptiveDrafters
+    options.verifyChunk = verifyChunk
+    options.seed = seed ^ 0xd7af
+    return SpeculationController(drafters: list, options: options)
   }
 
   func run() throws {
@@ -98,9 +155,10 @@ struct Generate: ParsableCommand {
     var statistics = GenerationStats()
     let sampler = Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
     var decoder = StreamingDecoder(tokenizer: tokenizer)
+    let speculation = try makeSpeculation(tokenizer: tokenizer, promptTokens: promptTokens)
     let output = try session.generate(
       prompt: promptTokens, maxTokens: maxTokens, sampler: sampler, stopTokens: tokenizer.endOfTextIDs,
-      stats: &statistics
+      speculation: speculation, stats: &statistics
     ) { token in
       if !tokens {
         let piece = decoder.append(token)
@@ -120,6 +178,19 @@ struct Generate: ParsableCommand {
         statistics.promptTokensPerSecond, statistics.generatedTokens, statistics.generationSeconds,
         statistics.generationTokensPerSecond)
       FileHandle.standardError.write(Data(line.utf8))
+      if speculative {
+        var detail = String(format: "target passes: %d for %d tokens\n", statistics.targetSteps, statistics.generatedTokens)
+        for drafter in statistics.drafters {
+          detail += "  \(drafter.name): " + String(
+            format: "%d drafted, %d accepted (%.0f%%) in %d passes; propose %.3f s, verify %.3f s\n",
+            drafter.drafted, drafter.accepted, 100 * drafter.acceptanceRate, drafter.steps,
+            drafter.proposeSeconds, drafter.verifySeconds)
+        }
+        if let speculation, !speculation.disabledDrafters.isEmpty {
+          detail += "  switched off: \(speculation.disabledDrafters.joined(separator: ", "))\n"
+        }
+        FileHandle.standardError.write(Data(detail.utf8))
+      }
     }
   }
 }

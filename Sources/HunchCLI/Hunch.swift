@@ -15,6 +15,7 @@ struct Hunch: AsyncParsableCommand {
       Models.self,
       Inspect.self,
       Grammars.self,
+      SpeculativeBench.self,
     ],
     // `hunch --stdio` is what LSP clients launch; it runs `serve`.
     defaultSubcommand: Serve.self

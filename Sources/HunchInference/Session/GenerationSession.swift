@@ -9,8 +9,42 @@ public struct GenerationStats: Sendable, Codable, Equatable {
   public var generatedTokens = 0
   public var promptSeconds = 0.0
   public var generationSeconds = 0.0
+  /// Speculative decoding: what each drafter proposed and what the target accepted (empty for plain decoding).
+  public var drafters: [DrafterStats] = []
+  /// Target forward passes during generation (a plain run makes one per token, a speculative one fewer).
+  public var targetSteps = 0
 
   public init() {}
+
+  private enum CodingKeys: String, CodingKey {
+    case promptTokens, promptTokensReused, promptTokensComputed, generatedTokens, promptSeconds, generationSeconds
+    case drafters, targetSteps
+  }
+
+  // Fields added later decode as absent from older records.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    promptTokens = try c.decode(Int.self, forKey: .promptTokens)
+    promptTokensReused = try c.decode(Int.self, forKey: .promptTokensReused)
+    promptTokensComputed = try c.decode(Int.self, forKey: .promptTokensComputed)
+    generatedTokens = try c.decode(Int.self, forKey: .generatedTokens)
+    promptSeconds = try c.decode(Double.self, forKey: .promptSeconds)
+    generationSeconds = try c.decode(Double.self, forKey: .generationSeconds)
+    drafters = try c.decodeIfPresent([DrafterStats].self, forKey: .drafters) ?? []
+    targetSteps = try c.decodeIfPresent(Int.self, forKey: .targetSteps) ?? 0
+  }
+
+  /// The entry for drafter `name`, created on first use.
+  public subscript(drafter name: String) -> DrafterStats {
+    get { drafters.first { $0.name == name } ?? DrafterStats(name: name) }
+    set {
+      if let i = drafters.firstIndex(where: { $0.name == name }) {
+        drafters[i] = newValue
+      } else {
+        drafters.append(newValue)
+      }
+    }
+  }
 
   public var generationTokensPerSecond: Double {
     generationSeconds > 0 ? Double(generatedTokens) / generationSeconds : 0
@@ -34,9 +68,9 @@ public final class GenerationSession: @unchecked Sendable {
   public let model: Transformer
   public let cache: KVCache
   /// The tokens whose keys and values are in the cache, in order.
-  public private(set) var cachedTokens: [Int32] = []
+  public internal(set) var cachedTokens: [Int32] = []
   /// The stop token that ended the last generation, if one did.
-  public private(set) var lastStopToken: Int32?
+  public internal(set) var lastStopToken: Int32?
 
   public init(model: Transformer, contextLength: Int) {
     self.model = model
@@ -103,6 +137,7 @@ public final class GenerationSession: @unchecked Sendable {
       if output.count == maxTokens || cache.length >= cache.capacity { break }
       logits = try model.forward([token], cache: cache, logits: .last)
       cachedTokens.append(token)
+      stats.targetSteps += 1
     }
     return output
   }

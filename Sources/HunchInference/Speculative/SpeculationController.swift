@@ -1,0 +1,124 @@
+import Foundation
+
+/// Settings of speculative decoding.
+public struct SpeculationOptions: Sendable {
+  /// Draft length a drafter starts with and the bounds it adapts within.
+  public var initialDraft = 6
+  public var minDraft = 1
+  public var maxDraft = 16
+  /// Verification steps a drafter gets before its cost is judged.
+  public var trialSteps = 8
+  /// A drafter is switched off while its time per emitted token exceeds this fraction of a plain step's.
+  public var breakEvenRatio = 1.0
+  /// Steps a switched-off drafter sits out before it gets another trial.
+  public var cooldownSteps = 128
+  /// Whether drafters are switched off at all (the bench turns this off to measure each one).
+  public var adaptive = true
+  /// Most tokens per verification forward pass (0: the whole draft in one pass). The matmul kernels switch to a
+  /// four-row path at batch 4 whose rounding differs from the one-row path plain decoding uses (logits differ by up
+  /// to ~0.6 on the quantized 0.5B; see `hunch bench-speculative --batch-cost`), which flips greedy choices; three
+  /// rows keep verification bit-identical to plain decoding. Raise it once the kernels agree across batch sizes.
+  public var verifyChunk = 3
+  /// Seed of the acceptance draws in sampling mode.
+  public var seed: UInt64 = 0x5eed_d7af
+
+  public init() {}
+}
+
+/// One drafter's running state: its draft length, what it cost and what it gained.
+final class DrafterState {
+  let drafter: Drafter
+  var draftLength: Int
+  /// Recent verification steps' seconds (proposal plus verification) and emitted tokens, exponentially weighted.
+  var recentSeconds = 0.0
+  var recentTokens = 0.0
+  var recentSteps = 0
+  var disabledUntilStep: Int?
+
+  init(drafter: Drafter, draftLength: Int) {
+    self.drafter = drafter
+    self.draftLength = draftLength
+  }
+}
+
+/// Runs the drafters for a session: picks the proposal, adapts each drafter's draft length to its acceptance, and
+/// switches off a drafter whose verification costs more wall-clock time per emitted token than plain decoding.
+public final class SpeculationController {
+  public let options: SpeculationOptions
+  let states: [DrafterState]
+  /// Seconds of a plain one-token step, exponentially weighted; nil until one was measured.
+  var plainStepSeconds: Double?
+  var step = 0
+  private var seeds: SplitMix64
+
+  /// `drafters` are asked in order; the first non-empty proposal is verified.
+  public init(drafters: [Drafter], options: SpeculationOptions = SpeculationOptions()) {
+    self.options = options
+    seeds = SplitMix64(seed: options.seed)
+    states = drafters.map { DrafterState(drafter: $0, draftLength: options.initialDraft) }
+  }
+
+  public var drafters: [Drafter] { states.map(\.drafter) }
+
+  /// Names of drafters currently switched off.
+  public var disabledDrafters: [String] {
+    states.filter { $0.disabledUntilStep.map { $0 > step } ?? false }.map(\.drafter.name)
+  }
+
+  /// The current draft length of each drafter, by name.
+  public var draftLengths: [String: Int] {
+    Dictionary(states.map { ($0.drafter.name, $0.draftLength) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// A fresh seed for one request's acceptance draws.
+  func nextSeed() -> UInt64 { seeds.next() }
+
+  func begin(prompt: [Int32]) throws(InferenceError) {
+    for state in states { try state.drafter.begin(prompt: prompt) }
+  }
+
+  /// The first non-empty proposal of an active drafter, at most `limit` tokens.
+  func propose(context: [Int32], limit: Int) throws(InferenceError) -> (state: DrafterState, tokens: [Int32])? {
+    step += 1
+    guard limit > 0 else { return nil }
+    // Without a measured plain step there is nothing to judge drafters against: take one plain step first.
+    if options.adaptive && plainStepSeconds == nil { return nil }
+    for state in states {
+      if let until = state.disabledUntilStep {
+        if until > step { continue }
+        state.disabledUntilStep = nil
+        state.recentSteps = 0
+        state.recentSeconds = 0
+        state.recentTokens = 0
+        state.draftLength = options.initialDraft
+      }
+      let tokens = try state.drafter.propose(context: context, maxDraft: min(limit, state.draftLength))
+      if !tokens.isEmpty { return (state, Array(tokens.prefix(limit))) }
+    }
+    return nil
+  }
+
+  func recordPlainStep(seconds: Double) {
+    plainStepSeconds = plainStepSeconds.map { 0.8 * $0 + 0.2 * seconds } ?? seconds
+  }
+
+  /// `emitted` is the accepted tokens plus the target's own token after them.
+  func record(_ state: DrafterState, proposal: [Int32], accepted: Int, seconds: Double) {
+    state.drafter.observe(proposal: proposal, accepted: accepted)
+    // Draft length: grow after a fully accepted draft, shrink to just past the accepted part otherwise.
+    if accepted == proposal.count {
+      if proposal.count == state.draftLength { state.draftLength = min(options.maxDraft, state.draftLength + 2) }
+    } else {
+      state.draftLength = max(options.minDraft, min(state.draftLength - 1, accepted + 2))
+    }
+    let decay = 0.9
+    state.recentSeconds = decay * state.recentSeconds + seconds
+    state.recentTokens = decay * state.recentTokens + Double(accepted + 1)
+    state.recentSteps += 1
+    guard options.adaptive, state.recentSteps >= options.trialSteps, let plain = plainStepSeconds else { return }
+    let perToken = state.recentSeconds / max(state.recentTokens, 1e-9)
+    if perToken > plain * options.breakEvenRatio {
+      state.disabledUntilStep = step + options.cooldownSteps
+    }
+  }
+}
