@@ -7,9 +7,6 @@ import XCTest
 /// The forward pass gives the same answer however the tokens are batched, and a trimmed cache behaves as if the
 /// trimmed tokens had never been fed.
 final class BatchAndCacheTests: XCTestCase {
-  /// Logits of a batch and of the same tokens fed one at a time agree this closely (the arithmetic is the same;
-  /// only the order in which threads finish may differ).
-
   /// A token's logits do not depend on how many tokens share its batch: bit for bit (speculative verification and
   /// prompt reuse rely on it).
   static let batchTolerance: Float = 0

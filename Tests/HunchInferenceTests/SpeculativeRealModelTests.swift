@@ -64,15 +64,18 @@ final class SpeculativeRealModelTests: XCTestCase {
     }
     XCTAssertGreaterThan(totals["lookup"]?.drafted ?? 0, totals["lookup"]?.accepted ?? 0, "lookup was wrong at times")
     XCTAssertGreaterThan(totals["suggestion"]?.accepted ?? 0, 0)
-    // A model drafting for itself agrees nearly always; not always, because its cache got the prompt's last token
-    // from a many-row prefill batch while the target re-ran it alone, and the kernels' four-row path rounds
-    // differently (see SpeculationOptions.verifyChunk).
+    // A model drafting for itself agrees nearly always (measured 1312 of 1320; the few rejections are not explained
+    // yet — the output stays exact either way, which is what the loop above checks).
     let selfDrafted = try XCTUnwrap(totals["draft-model"])
-    XCTAssertGreaterThan(Double(selfDrafted.accepted), 0.97 * Double(selfDrafted.drafted), "a model agrees with itself")
+    XCTAssertGreaterThan(Double(selfDrafted.accepted), 0.98 * Double(selfDrafted.drafted), "a model agrees with itself")
   }
 
   func testHalfBillionDraftsForOnePointFiveBillion() throws {
-    let targetPath = try TestModels.require("qwen2.5-coder-1.5b")
+    // Opt-in: CI does not pull the 1.5B model (`hunch models pull qwen2.5-coder-1.5b` enables this test).
+    guard FileManager.default.fileExists(atPath: TestModels.path("qwen2.5-coder-1.5b")) else {
+      throw XCTSkip("qwen2.5-coder-1.5b is not pulled")
+    }
+    let targetPath = TestModels.path("qwen2.5-coder-1.5b")
     let target = try Transformer(file: try GGUFFile(path: targetPath))
     let (draftModel, tokenizer) = try LoadedModels.get("qwen2.5-coder-0.5b")
     let drafter = DraftModelDrafter(model: draftModel, contextLength: 512)

@@ -14,11 +14,9 @@ public struct SpeculationOptions: Sendable {
   public var cooldownSteps = 128
   /// Whether drafters are switched off at all (the bench turns this off to measure each one).
   public var adaptive = true
-  /// Most tokens per verification forward pass (0: the whole draft in one pass). The matmul kernels switch to a
-  /// four-row path at batch 4 whose rounding differs from the one-row path plain decoding uses (logits differ by up
-  /// to ~0.6 on the quantized 0.5B; see `hunch bench-speculative --batch-cost`), which flips greedy choices; three
-  /// rows keep verification bit-identical to plain decoding. Raise it once the kernels agree across batch sizes.
-  public var verifyChunk = 3
+  /// Most tokens per verification forward pass (0: the whole draft in one pass). A token's logits are the same
+  /// whatever the batch (`MatMul.usesFourRowKernels` is off), so one pass verifies exactly.
+  public var verifyChunk = 0
   /// Seed of the acceptance draws in sampling mode.
   public var seed: UInt64 = 0x5eed_d7af
 
