@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layers (see docs/architecture.md); dependencies point down only:
-//   HunchCLI → HunchLSP → HunchCompletion(later) → HunchInference → HunchGGUF → HunchKernels → CHunchKernels
-//   HunchSyntax (tree-sitter) and HunchProvisioning (fetching models) stand beside them.
+//   HunchCLI → HunchRuntime → HunchLSP, HunchCompletion, HunchSyntax, HunchInference
+//   HunchInference → HunchGGUF → HunchKernels → CHunchKernels; HunchProvisioning (fetching models) stands beside.
 let package = Package(
   name: "Hunch",
   platforms: [.macOS(.v15)],
