@@ -36,6 +36,9 @@ struct Bench: ParsableCommand {
   @Flag(help: "Print JSON instead of a table.")
   var json = false
 
+  @Flag(help: "Run the speculative-decoding benchmark instead (the same as `hunch bench-speculative`).")
+  var speculative = false
+
   func validate() throws {
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
     guard generate >= 0 else { throw ValidationError("--generate must not be negative") }
@@ -50,6 +53,14 @@ struct Bench: ParsableCommand {
   }
 
   func run() throws {
+    if speculative {
+      var arguments = json ? ["--json"] : []
+      if let model { arguments += ["--model", model] }
+      if let threads { arguments += ["--threads", String(threads)] }
+      var command = try SpeculativeBench.parse(arguments)
+      try command.run()
+      return
+    }
     let path = try ModelLocator.resolve(model)
     let file = try GGUFFile(path: path)
     let prompts = promptLengths ?? []
