@@ -140,13 +140,8 @@ struct Generate: ParsableCommand {
       guard !promptTokens.isEmpty else { throw ValidationError("the prompt is empty") }
     }
     if debugTopLogits > 0 {
-      let cache = transformer.makeCache(capacity: context)
-      var logits = try transformer.forward([promptTokens[0]], cache: cache, logits: .last)
-      if ProcessInfo.processInfo.environment["HUNCH_DEBUG_SEQUENTIAL"] == "1" {
-        for t in promptTokens.dropFirst() { logits = try transformer.forward([t], cache: cache, logits: .last) }
-      } else if promptTokens.count > 1 {
-        logits = try transformer.forward(Array(promptTokens.dropFirst()), cache: cache, logits: .last)
-      }
+      // Diagnostic: the highest logits after the prompt, for comparing numerics with a reference.
+      let logits = try transformer.forward(promptTokens, cache: transformer.makeCache(capacity: context), logits: .last)
       let top = logits.enumerated().sorted { $0.element > $1.element }.prefix(debugTopLogits)
       print(top.map { "\($0.offset):\($0.element)" }.joined(separator: " "))
       return

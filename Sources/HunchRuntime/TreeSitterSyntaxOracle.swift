@@ -78,9 +78,9 @@ public final class TreeSitterSyntaxOracle: SyntaxOracle, @unchecked Sendable {
   }
 
   public func errorCount(text: String, languageID: String) -> Int {
-    guard let grammar = registry.grammar(forPath: nil, languageId: languageID),
-      let tree = SyntaxDocument(text: text, grammar: grammar, limits: limits).tree
-    else { return plain.errorCount(text: text, languageID: languageID) }
+    guard let tree = tree(text: text, languageID: languageID) else {
+      return plain.errorCount(text: text, languageID: languageID)
+    }
     guard tree.hasError else { return 0 }
     var count = 0
     var stack = [tree.rootNode]
