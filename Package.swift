@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers (see docs/architecture.md); dependencies point down only:
 //   HunchCLI → HunchRuntime → HunchLSP, HunchCompletion, HunchSyntax, HunchInference
+//   HunchLSP → HunchSettings (the settings file and keys, no other dependencies)
 //   HunchInference → HunchGGUF → HunchKernels → CHunchKernels; HunchProvisioning (fetching models) stands beside.
 let package = Package(
   name: "Hunch",
@@ -23,18 +24,20 @@ let package = Package(
     .target(name: "HunchProvisioning"),
     .systemLibrary(name: "CTreeSitter", pkgConfig: "tree-sitter", providers: [.apt(["libtree-sitter-dev"])]),
     .target(name: "HunchSyntax", dependencies: ["CTreeSitter"]),
-    .target(name: "HunchLSP"),
+    .target(name: "HunchSettings"),
+    .target(name: "HunchLSP", dependencies: ["HunchSettings"]),
     .target(name: "HunchCompletion"),
     .target(
       name: "HunchRuntime",
       dependencies: [
         "HunchCompletion", "HunchInference", "HunchSyntax", "HunchLSP", "HunchGGUF", "HunchProvisioning",
+        "HunchSettings",
       ]),
     .executableTarget(
       name: "HunchCLI",
       dependencies: [
         "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP", "HunchCompletion", "HunchRuntime",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "HunchSettings", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(name: "HunchTestSupport", dependencies: ["HunchGGUF", "HunchKernels"]),
@@ -43,7 +46,8 @@ let package = Package(
     .testTarget(name: "HunchProvisioningTests", dependencies: ["HunchProvisioning"]),
     .testTarget(name: "HunchInferenceTests", dependencies: ["HunchInference", "HunchTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HunchSyntaxTests", dependencies: ["HunchSyntax"], resources: [.copy("Samples")]),
-    .testTarget(name: "HunchLSPTests", dependencies: ["HunchLSP"]),
+    .testTarget(name: "HunchLSPTests", dependencies: ["HunchLSP", "HunchSettings"]),
+    .testTarget(name: "HunchSettingsTests", dependencies: ["HunchSettings"]),
     .testTarget(name: "HunchCompletionTests", dependencies: ["HunchCompletion"]),
     .testTarget(name: "HunchRuntimeTests", dependencies: ["HunchRuntime", "HunchTestSupport"]),
     .testTarget(name: "HunchCLITests", dependencies: ["HunchTestSupport", "HunchGGUF"]),

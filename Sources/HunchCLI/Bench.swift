@@ -57,7 +57,7 @@ struct Bench: ParsableCommand {
       var arguments = json ? ["--json"] : []
       if let model { arguments += ["--model", model] }
       if let threads { arguments += ["--threads", String(threads)] }
-      var command = try SpeculativeBench.parse(arguments)
+      let command = try SpeculativeBench.parse(arguments)
       try command.run()
       return
     }

@@ -4,6 +4,7 @@ import HunchCompletion
 import HunchInference
 import HunchProvisioning
 import HunchRuntime
+import HunchSettings
 import HunchSyntax
 
 /// `FILE:LINE:COLUMN`, 1-based as compilers print positions (columns count characters).
@@ -52,6 +53,7 @@ struct Complete: ParsableCommand {
         hunch complete samples/inventory.py:15:16
         hunch complete --stdin --json main.swift:12:5 < main.swift
       With --stdin the buffer comes from standard input and FILE only names it (its extension picks the language).
+      Settings come from the settings file (see `hunch serve --help`); options given here override it.
       """)
 
   @Argument(help: "Where to complete, as FILE:LINE:COLUMN.")
@@ -74,6 +76,12 @@ struct Complete: ParsableCommand {
 
   @Option(help: "Worker threads (default: all cores).")
   var threads: Int?
+
+  @Option(help: "A smaller model with the same tokenizer that drafts tokens (speculative decoding).")
+  var draftModel: String?
+
+  @Flag(help: "Decode plainly, without speculative decoding.")
+  var noSpeculative = false
 
   func validate() throws {
     if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
@@ -98,9 +106,16 @@ struct Complete: ParsableCommand {
     let languageID = language ?? registry.entry(forPath: location.path)?.languageIds.first
       ?? registry.entry(forPath: location.path)?.name ?? "plaintext"
 
-    var settings = LocalModelSettings(modelPath: try ModelLocator.resolve(model))
-    settings.threads = threads
-    if let maxTokens { settings.engine.maxTokens = maxTokens }
+    var commandLine = HunchSettings()
+    commandLine.model = model
+    commandLine.threads = threads
+    commandLine.maxTokens = maxTokens
+    commandLine.draftModel = draftModel
+    if noSpeculative { commandLine.speculative = false }
+    let (userSettings, warnings) = UserSettings.load(commandLine: commandLine)
+    for warning in warnings { FileHandle.standardError.write(Data("hunch: \(warning)\n".utf8)) }
+    let settings = try LocalModelSettings(modelPath: try ModelLocator.resolve(userSettings.model))
+      .applying(userSettings)
     let service = CompletionService(settings: settings, oracle: TreeSitterSyntaxOracle(registry: registry))
     let document = OpenDocument(path: location.path, languageID: languageID, text: text)
     let (result, stats) = try service.complete(CompletionRequest(document: document, cursor: cursor))
@@ -135,6 +150,8 @@ struct CompletionReport: Encodable {
   let promptMilliseconds: Double
   let generationMilliseconds: Double
   let totalMilliseconds: Double
+  /// Per drafter: verification steps, tokens drafted and accepted.
+  let drafters: [DrafterStats]
 
   init(result: CompletionResult, stats: GenerationStats, text: String, languageID: String) {
     let d = result.diagnostics
@@ -154,6 +171,7 @@ struct CompletionReport: Encodable {
     promptMilliseconds = d.promptMilliseconds
     generationMilliseconds = d.generationMilliseconds
     totalMilliseconds = d.totalMilliseconds
+    drafters = stats.drafters
   }
 
   static func position(of byteOffset: Int, in text: String) -> Position {

@@ -4,17 +4,25 @@ import HunchGGUF
 import HunchLSP
 import HunchProvisioning
 import HunchRuntime
+import HunchSettings
 
 struct Serve: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the language server.",
-    discussion: "Editors start it as `hunch serve --stdio` (or `hunch --stdio`) and speak LSP over stdin/stdout.")
+    discussion: """
+      Editors start it as `hunch serve --stdio` (or `hunch --stdio`) and speak LSP over stdin/stdout.
+
+      Settings, each source overriding the one before: the settings file ($HUNCH_CONFIG, else
+      ~/.config/hunch/config.toml), these options, `.hunch.json` in the workspace root, the editor's
+      initializationOptions, and workspace/didChangeConfiguration. Keys (TOML snake_case; editors may send camelCase):
+      \(HunchSettings.keySummaries.map { "  \($0.key): \($0.summary)" }.joined(separator: "\n"))
+      """)
 
   @Flag(help: "Speak LSP over standard input and output (the only transport).")
   var stdio = false
 
-  @Option(help: "Milliseconds to wait after a completion request before generating.")
-  var debounceMs: Int = 20
+  @Option(help: "Milliseconds to wait after a completion request before generating (default: 20).")
+  var debounceMs: Int?
 
   @Flag(help: "Log every step to standard error.")
   var verbose = false
@@ -25,39 +33,56 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "Worker threads for the model (default: all cores).")
   var threads: Int?
 
+  @Option(help: "A smaller model with the same tokenizer that drafts tokens (speculative decoding).")
+  var draftModel: String?
+
+  @Option(help: "Also append the log to this file.")
+  var logFile: String?
+
   func validate() throws {
     // Bare `hunch` lands here (serve is the default subcommand): show the overview rather than an error.
     guard stdio else { throw CleanExit.helpRequest(Hunch.self) }
-    guard (0...5_000).contains(debounceMs) else { throw ValidationError("--debounce-ms must be within 0...5000") }
+    if let debounceMs, !(0...5_000).contains(debounceMs) {
+      throw ValidationError("--debounce-ms must be within 0...5000")
+    }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   func run() async throws {
-    let log = Logger(minimumLevel: verbose ? .debug : .info)
+    var commandLine = HunchSettings()
+    commandLine.model = model
+    commandLine.draftModel = draftModel
+    commandLine.threads = threads
+    commandLine.debounceMilliseconds = debounceMs
+    commandLine.logFile = logFile
+    if verbose { commandLine.logLevel = .debug }
+    let (settings, settingsWarnings) = UserSettings.load(commandLine: commandLine)
+    let log = Logger(minimumLevel: .info)
     let protocolOutput = try StandardStreams.protectStandardOutput()
     // A plain print on purpose: it must land on stderr now, and the binary tests check that it does.
     print("hunch: language server on stdio (stdout is the protocol's alone)")
     let connection = JSONRPCConnection(inputFD: STDIN_FILENO, outputFD: protocolOutput, log: log)
     // A missing model is not fatal: the server still runs (and says how to fix it) so the editor stays usable.
     let provider: any CompletionProvider
-    var warning: String?
+    var warnings = settingsWarnings
+    for warning in settingsWarnings { log.error(warning) }
     do {
-      let path = try ModelLocator.resolve(model)
+      let path = try ModelLocator.resolve(settings.model)
       // Refuse a missing or malformed file now, with a message the user sees, not at the first completion.
       _ = try GGUFFile(path: path)
-      var settings = LocalModelSettings(modelPath: path)
-      settings.threads = threads
-      let service = CompletionService(settings: settings)
+      let service = CompletionService(settings: try LocalModelSettings(modelPath: path).applying(settings))
       service.preload { error in
         if let error { log.error("cannot load the model: \(error)") }
       }
       provider = EngineCompletionProvider(service: service)
     } catch {
       provider = NoModelCompletionProvider()
-      warning = "Hunch has no model, so suggestions are empty: \(error)"
+      warnings.append("Hunch has no model, so suggestions are empty: \(error)")
     }
     let server = LanguageServer(
       connection: connection, provider: provider,
-      configuration: ServerConfiguration(debounce: .milliseconds(debounceMs), startupWarning: warning),
+      configuration: ServerConfiguration(
+        startupWarning: warnings.isEmpty ? nil : warnings.joined(separator: "; "), settings: settings),
       log: log)
     let status = await server.run()
     // The reader thread may still be blocked in read(); the process ends here regardless.

@@ -2,13 +2,19 @@ import Foundation
 import HunchCompletion
 import HunchGGUF
 import HunchInference
+import HunchProvisioning
+import HunchSettings
 
 /// Settings for running completions locally.
 public struct LocalModelSettings: Sendable {
   public var modelPath: String
+  /// A model sharing the tokenizer that drafts for the main one.
+  public var draftModelPath: String?
   /// Positions the KV cache holds: prompt plus generated tokens.
   public var contextLength = 4096
   public var threads: Int?
+  /// Speculative decoding with the previous suggestion and prompt lookup (exact: output equals plain decoding).
+  public var speculative = true
   public var engine: CompletionConfig
 
   public init(modelPath: String) {
@@ -20,21 +26,111 @@ public struct LocalModelSettings: Sendable {
     // A long file's prefix window starts at a multiple of 32 lines, so pressing Enter does not shift it.
     engine.prefixAnchorLines = 32
   }
+
+  /// These settings with the user's `settings` applied over them; model names are resolved to pulled files.
+  public func applying(_ settings: HunchSettings) throws(ProvisioningError) -> LocalModelSettings {
+    var result = self
+    if let model = settings.model { result.modelPath = try ModelLocator.resolve(model) }
+    if let draft = settings.draftModel { result.draftModelPath = try ModelLocator.resolve(draft) }
+    if let threads = settings.threads { result.threads = threads }
+    if let length = settings.contextLength { result.contextLength = length }
+    if let speculative = settings.speculative { result.speculative = speculative }
+    if let tokens = settings.prefixTokens { result.engine.prefixTokens = tokens }
+    if let tokens = settings.suffixTokens { result.engine.suffixTokens = tokens }
+    if let tokens = settings.extraContextTokens { result.engine.extraContextTokens = tokens }
+    if let tokens = settings.maxTokens { result.engine.maxTokens = tokens }
+    if let tokens = settings.maxBlockTokens { result.engine.maxBlockTokens = tokens }
+    return result
+  }
+
+  /// Whether going from `self` to `other` needs the model loaded again (rather than only new engine settings).
+  func needsReload(for other: LocalModelSettings) -> Bool {
+    modelPath != other.modelPath || draftModelPath != other.draftModelPath || contextLength != other.contextLength
+      || threads != other.threads || speculative != other.speculative
+  }
 }
 
 /// The one owner of the local model for completions: loads it once, then runs requests one at a time on its own
 /// thread (compute must not block Swift's cooperative pool), keeping the KV cache between requests so that the next
 /// request reuses the common prompt prefix.
 public final class CompletionService: @unchecked Sendable {
-  public let settings: LocalModelSettings
+  /// Read and written on `queue` only.
+  private var currentSettings: LocalModelSettings
   private let queue = DispatchQueue(label: "hunch.completion", qos: .userInitiated)
   private let oracle: any SyntaxOracle
   private var model: LocalCompletionModel?
   private var loadError: (any Error)?
 
   public init(settings: LocalModelSettings, oracle: any SyntaxOracle = TreeSitterSyntaxOracle()) {
-    self.settings = settings
+    currentSettings = settings
     self.oracle = oracle
+  }
+
+  public var settings: LocalModelSettings { queue.sync { currentSettings } }
+
+  /// Settings that could not be applied (a model name that is not pulled), until the next good ones.
+  private var pendingSettingsProblem: (any Error)?
+
+  public var settingsProblem: (any Error)? {
+    get async { await withCheckedContinuation { c in queue.async { c.resume(returning: self.pendingSettingsProblem) } } }
+  }
+
+  public func noteSettingsProblem(_ error: any Error) async {
+    await withCheckedContinuation { c in
+      queue.async {
+        self.pendingSettingsProblem = error
+        c.resume()
+      }
+    }
+  }
+
+  /// Takes new settings; returns true when the model must be loaded again for them (it then loads on next use or
+  /// on `load`). The request running now, if any, finishes with the old settings.
+  public func reconfigure(_ settings: LocalModelSettings) async -> Bool {
+    await withCheckedContinuation { continuation in
+      queue.async {
+        self.pendingSettingsProblem = nil
+        let reload = self.currentSettings.needsReload(for: settings)
+        if reload {
+          self.model = nil
+          self.loadError = nil
+        }
+        self.currentSettings = settings
+        continuation.resume(returning: reload)
+      }
+    }
+  }
+
+  /// Loads the model without blocking the caller's thread.
+  public func loadAsync() async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+      queue.async {
+        do {
+          try self.loadOnQueue()
+          continuation.resume()
+        } catch {
+          continuation.resume(throwing: error)
+        }
+      }
+    }
+  }
+
+  /// What `hunch.status` shows about the model: which, whether loaded, and the drafters' counters.
+  public func statusDetails() async -> [String: String] {
+    await withCheckedContinuation { continuation in
+      queue.async {
+        var details = [
+          "path": self.currentSettings.modelPath, "loaded": self.model == nil ? "no" : "yes",
+          "speculative": self.currentSettings.speculative ? "yes" : "no",
+        ]
+        if let draft = self.currentSettings.draftModelPath { details["draftModel"] = draft }
+        if let error = self.loadError { details["error"] = String(describing: error) }
+        for (name, total) in self.model?.drafterTotals ?? [:] {
+          details["drafter.\(name)"] = "\(total.accepted)/\(total.drafted) accepted in \(total.steps) steps"
+        }
+        continuation.resume(returning: details)
+      }
+    }
   }
 
   /// Loads the model now (on the service's thread); later calls return at once.
@@ -57,12 +153,27 @@ public final class CompletionService: @unchecked Sendable {
   private func loadOnQueue() throws {
     if model != nil { return }
     if let loadError { throw loadError }
+    let settings = currentSettings
     do {
       let file = try GGUFFile(path: settings.modelPath)
       let transformer = try Transformer(file: file, threads: settings.threads)
       let tokenizer = try Tokenizer(gguf: file)
+      var draft: DraftModelDrafter?
+      if let draftPath = settings.draftModelPath {
+        let draftFile = try GGUFFile(path: draftPath)
+        let draftTokenizer = try Tokenizer(gguf: draftFile)
+        guard draftTokenizer.vocabularySize == tokenizer.vocabularySize else {
+          throw CompletionError(
+            .modelFailed,
+            "the draft model \(draftPath) has another tokenizer (\(draftTokenizer.vocabularySize) tokens, the model "
+              + "\(tokenizer.vocabularySize)); pick a draft model of the same family")
+        }
+        draft = DraftModelDrafter(
+          model: try Transformer(file: draftFile, threads: settings.threads), contextLength: settings.contextLength)
+      }
       model = LocalCompletionModel(
-        session: GenerationSession(model: transformer, contextLength: settings.contextLength), tokenizer: tokenizer)
+        session: GenerationSession(model: transformer, contextLength: settings.contextLength), tokenizer: tokenizer,
+        speculative: settings.speculative, draftModel: draft)
     } catch {
       loadError = error
       throw error
@@ -98,7 +209,7 @@ public final class CompletionService: @unchecked Sendable {
     guard let model else { throw CompletionError(.modelFailed, "the model is not loaded") }
     // The model file must still be the one mapped: touching pages of a truncated file would raise SIGBUS.
     try model.session.model.file.file.checkUnchanged()
-    let engine = CompletionEngine(config: settings.engine)
+    let engine = CompletionEngine(config: currentSettings.engine)
     let result = try engine.complete(request, model: model, oracle: oracle, isCancelled: isCancelled)
     return (result, model.lastStats)
   }

@@ -1,24 +1,65 @@
 import Foundation
 import HunchCompletion
 import HunchLSP
+import HunchProvisioning
+import HunchSettings
 
 /// Answers the language server's completion requests with the completion engine and the local model.
 public struct EngineCompletionProvider: CompletionProvider {
   public let service: CompletionService
+  /// The settings the server started with (command line and settings file); editor settings layer over these.
+  public let baseSettings: LocalModelSettings
 
-  public init(service: CompletionService) { self.service = service }
+  public init(service: CompletionService) {
+    self.service = service
+    baseSettings = service.settings
+  }
+
+  public func prepare() async throws {
+    if let problem = await service.settingsProblem {
+      throw CompletionError(.modelFailed, "the settings name a model that is not there; the previous one stays", cause: "\(problem)")
+    }
+    do {
+      try await service.loadAsync()
+    } catch {
+      throw CompletionError(
+        .modelFailed,
+        "cannot load the model \(service.settings.modelPath): \(error). To fix: `hunch models pull "
+          + "\(ModelCatalog.defaultModelName)`, or set `model` to a GGUF file")
+    }
+  }
+
+  public func apply(settings: HunchSettings) async -> Bool {
+    do {
+      return await service.reconfigure(try baseSettings.applying(settings))
+    } catch {
+      // The model named in the settings is not there: keep the current one; `prepare` tells the user why.
+      await service.noteSettingsProblem(error)
+      return true
+    }
+  }
+
+  public func statusDetails() async -> JSONValue {
+    .object(await service.statusDetails().mapValues(JSONValue.string))
+  }
 
   public func complete(_ request: CompletionContextRequest, cancellation: CancellationToken) async throws
     -> CompletionSuggestion?
   {
     if cancellation.isCancelled { return nil }
-    let path = URL(string: request.documentURI).map { $0.isFileURL ? $0.path : request.documentURI }
-      ?? request.documentURI
+    let path = Self.path(of: request.documentURI)
     let document = OpenDocument(path: path, languageID: request.languageID, text: request.text)
+    let others = request.otherDocuments.map {
+      OpenDocument(path: Self.path(of: $0.uri), languageID: $0.languageID, text: $0.text)
+    }
     let (result, _) = try await service.completeAsync(
-      CompletionRequest(document: document, cursor: request.cursorOffset),
+      CompletionRequest(document: document, cursor: request.cursorOffset, otherDocuments: others),
       isCancelled: { cancellation.isCancelled })
     guard !result.text.isEmpty, !cancellation.isCancelled else { return nil }
     return CompletionSuggestion(text: result.text, replacing: result.replacing)
+  }
+
+  static func path(of uri: String) -> String {
+    URL(string: uri).map { $0.isFileURL ? $0.path : uri } ?? uri
   }
 }

@@ -13,10 +13,33 @@ public final class LocalCompletionModel: CompletionModel, @unchecked Sendable {
   /// Statistics of the last `generate` call (prompt reuse, timings).
   public private(set) var lastStats = GenerationStats()
 
-  public init(session: GenerationSession, tokenizer: Tokenizer) {
+  /// Speculative decoding across requests, or nil for plain decoding. Its drafters' measurements carry over from
+  /// request to request, so one that does not pay for itself here stays switched off.
+  public let speculation: SpeculationController?
+  /// Drafts the rest of the previous suggestion (the user often types on along it, or re-asks after a detour).
+  private let suggestionDrafter: SuggestionDrafter?
+  /// Drafter counters summed over every request.
+  public private(set) var drafterTotals: [String: DrafterStats] = [:]
+
+  /// `speculative` turns on the previous-suggestion and prompt-lookup drafters; `draftModel` adds a draft model
+  /// (which must share the tokenizer).
+  public init(
+    session: GenerationSession, tokenizer: Tokenizer, speculative: Bool = false,
+    draftModel: DraftModelDrafter? = nil
+  ) {
     self.session = session
     self.tokenizer = tokenizer
     specialTokens = tokenizer.specialTokens
+    var drafters: [Drafter] = []
+    if speculative {
+      let suggestion = SuggestionDrafter()
+      suggestionDrafter = suggestion
+      drafters = [suggestion, PromptLookupDrafter()]
+    } else {
+      suggestionDrafter = nil
+    }
+    if let draftModel { drafters.append(draftModel) }
+    speculation = drafters.isEmpty ? nil : SpeculationController(drafters: drafters)
   }
 
   public var beginningOfText: Int32? { tokenizer.addsBOS ? tokenizer.bosID : nil }
@@ -74,7 +97,8 @@ public final class LocalCompletionModel: CompletionModel, @unchecked Sendable {
     let stops = stopTokens.union(tokenizer.endOfTextIDs)
     var cancelled = false
     let tokens = try session.generate(
-      prompt: prompt, maxTokens: maxTokens, stopTokens: stops, firstTokenChoices: choices, stats: &stats
+      prompt: prompt, maxTokens: maxTokens, stopTokens: stops, firstTokenChoices: choices, speculation: speculation,
+      stats: &stats
     ) { token in
       var piece = decoder.append(token)
       if !pendingHeal.isEmpty {
@@ -105,6 +129,16 @@ public final class LocalCompletionModel: CompletionModel, @unchecked Sendable {
       finish = .maxTokens
     }
     lastStats = stats
+    for drafter in stats.drafters {
+      var total = drafterTotals[drafter.name] ?? DrafterStats(name: drafter.name)
+      total.steps += drafter.steps
+      total.drafted += drafter.drafted
+      total.accepted += drafter.accepted
+      total.proposeSeconds += drafter.proposeSeconds
+      total.verifySeconds += drafter.verifySeconds
+      drafterTotals[drafter.name] = total
+    }
+    if !cancelled, !tokens.isEmpty { suggestionDrafter?.seed(suggestion: tokens, after: prompt) }
     return Generation(
       tokens: tokens, text: text, finish: finish, promptTokenCount: stats.promptTokens,
       reusedPromptTokenCount: stats.promptTokensReused, promptMilliseconds: stats.promptSeconds * 1000,

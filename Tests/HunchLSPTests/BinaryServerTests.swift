@@ -40,6 +40,34 @@ final class BinaryServerTests: XCTestCase {
     XCTAssertEqual(client.malformedMessageCount, 0)
   }
 
+  func testTheSettingsFileIsReadAndAnInvalidOneIsReportedNotFatal() async throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let file = folder.appendingPathComponent("config.toml")
+
+    try Data("debounce_ms = 123\nno_such_key = 1\n".utf8).write(to: file)
+    let good = try ServerProcess(environment: ["HUNCH_CONFIG": file.path])
+    try await good.initialize()
+    let status = try await good.client.call(ExecuteCommandRequest(command: "hunch.status"))
+    XCTAssertEqual(status["debounceMilliseconds"], .integer(123))
+    let unknown = await good.client.waitFor("a warning naming the unknown key") {
+      $0["method"] == "window/showMessage" && $0["params"]?["message"]?.stringValue?.contains("no_such_key") == true
+    }
+    XCTAssertNotNil(unknown)
+
+    try Data("debounce_ms = [1,\n".utf8).write(to: file)
+    let bad = try ServerProcess(environment: ["HUNCH_CONFIG": file.path])
+    try await bad.initialize()
+    let warning = await bad.client.waitFor("a warning about the settings file") {
+      $0["method"] == "window/showMessage"
+        && $0["params"]?["message"]?.stringValue?.contains("settings file is not used") == true
+    }
+    let message = warning?["params"]?["message"]?.stringValue ?? ""
+    XCTAssertTrue(message.contains(file.path) && message.contains("line 2"), message)
+    await bad.assertAnswers("after an invalid settings file")
+  }
+
   func testPlainStdioFlagAndExitWithoutShutdown() async throws {
     let server = try ServerProcess(arguments: ["--stdio"])
     try await server.initialize()

@@ -74,4 +74,30 @@ final class CompletionServiceTests: XCTestCase {
     XCTAssertFalse(result.text.contains("def main"), "the block must stop before the next function: \(result.text)")
     XCTAssertFalse(result.text.contains("```"))
   }
+
+  /// The server decodes speculatively (the previous suggestion and prompt lookup as drafters): the completions must
+  /// be exactly those of plain decoding, and the previous suggestion must actually be drafted from.
+  func testSpeculativeCompletionsEqualPlainOnes() throws {
+    let text = try sample()
+    var plainSettings = LocalModelSettings(modelPath: try TestModels.require("qwen2.5-coder-0.5b"))
+    plainSettings.speculative = false
+    let plain = CompletionService(settings: plainSettings)
+    let speculative = try service()
+    var accepted = 0
+    for marker in ["def add(self, item: Item) -> None:\n        self.", "\"\"\"Price times quantity.\"\"\"\n        return "] {
+      let cursor = try offset(after: marker, in: text)
+      for typed in ["", "s"] {
+        var edited = text
+        edited.insert(contentsOf: typed, at: edited.utf8.index(edited.utf8.startIndex, offsetBy: cursor))
+        let request = CompletionRequest(
+          document: OpenDocument(path: "inventory.py", languageID: "python", text: edited),
+          cursor: cursor + typed.utf8.count)
+        let (expected, _) = try plain.complete(request)
+        let (actual, stats) = try speculative.complete(request)
+        XCTAssertEqual(actual.text, expected.text, "after \(marker.debugDescription) + \(typed.debugDescription)")
+        accepted += stats.drafters.reduce(0) { $0 + $1.accepted }
+      }
+    }
+    XCTAssertGreaterThan(accepted, 0, "no drafted token was ever accepted")
+  }
 }

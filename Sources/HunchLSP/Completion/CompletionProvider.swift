@@ -1,3 +1,5 @@
+import HunchSettings
+
 /// Produces the text to insert at a cursor. The language server calls it one request at a time and trips the
 /// token when the answer is no longer wanted (the user typed on, or the client cancelled); a provider should check
 /// `cancellation.isCancelled` between tokens and stop early.
@@ -5,6 +7,37 @@ public protocol CompletionProvider: Sendable {
   /// A suggestion for `request`, or nil when there is nothing worth showing.
   func complete(_ request: CompletionContextRequest, cancellation: CancellationToken) async throws
     -> CompletionSuggestion?
+
+  /// Gets ready to answer (loads the model). The server calls it after `initialized`, and again after settings that
+  /// answered true from `apply`, showing progress meanwhile. The error's description is shown to the user, so it
+  /// should say how to fix the problem.
+  func prepare() async throws
+
+  /// The settings changed (all sources merged). Returns true when the provider must be prepared again, e.g. because
+  /// the model changed.
+  func apply(settings: HunchSettings) async -> Bool
+
+  /// Facts for the `hunch.status` command: the model, its counters.
+  func statusDetails() async -> JSONValue
+}
+
+extension CompletionProvider {
+  public func prepare() async throws {}
+  public func apply(settings: HunchSettings) async -> Bool { false }
+  public func statusDetails() async -> JSONValue { .object([:]) }
+}
+
+/// Another open document, offered to the provider as extra context (definitions, recent edits).
+public struct ContextDocument: Sendable, Equatable {
+  public var uri: DocumentURI
+  public var languageID: String
+  public var text: String
+
+  public init(uri: DocumentURI, languageID: String, text: String) {
+    self.uri = uri
+    self.languageID = languageID
+    self.text = text
+  }
 }
 
 /// Everything a provider gets to know about one completion request.
@@ -34,11 +67,14 @@ public struct CompletionContextRequest: Sendable, Equatable {
   /// True for `textDocument/inlineCompletion` (ghost text), false for `textDocument/completion` (the popup).
   public var isInline: Bool
   public var trigger: Trigger
+  /// The other open documents, most recently edited first.
+  public var otherDocuments: [ContextDocument]
 
   public init(
     documentURI: DocumentURI, languageID: String, documentVersion: Int, text: String, cursorOffset: Int,
-    cursorLine: Int, cursorColumn: Int, isInline: Bool, trigger: Trigger
+    cursorLine: Int, cursorColumn: Int, isInline: Bool, trigger: Trigger, otherDocuments: [ContextDocument] = []
   ) {
+    self.otherDocuments = otherDocuments
     self.documentURI = documentURI
     self.languageID = languageID
     self.documentVersion = documentVersion

@@ -58,6 +58,13 @@ public struct IncomingMessage: Sendable {
     return .failure(.init(id: id, error: .invalidRequest("a message needs a method, a result or an error")))
   }
 
+  /// True for a response that carries an `error` rather than a `result`.
+  public var isErrorResponse: Bool {
+    struct ErrorMember: Decodable { var error: JSONValue? }
+    guard case .response = kind else { return false }
+    return (try? JSONDecoder().decode(ErrorMember.self, from: body))?.error != nil
+  }
+
   /// Decodes the `params` member into `Params`; a missing or null `params` reads as an empty object.
   public func decodeParams<Params: Decodable>(_ type: Params.Type) throws -> Params {
     let decoder = JSONDecoder()

@@ -122,6 +122,15 @@ public final class JSONRPCConnection: @unchecked Sendable {
     }
   }
 
+  /// Sends a request to the client. Its answer arrives as an incoming message of kind `.response(id)`.
+  public func request<Params: Encodable>(id: RequestID, method: String, params: Params) {
+    do {
+      send(try JSONEncoder().encode(RequestMessage(id: id, method: method, params: params)))
+    } catch {
+      log.error("cannot encode request \(method): \(error)")
+    }
+  }
+
   private func sendErrorMessage(id: RequestID?, _ error: ResponseError) {
     do {
       send(try JSONEncoder().encode(ErrorMessage(id: id, error: error)))
@@ -179,6 +188,22 @@ private struct ErrorMessage: Encodable {
   }
 
   enum CodingKeys: String, CodingKey { case jsonrpc, id, error }
+}
+
+private struct RequestMessage<Params: Encodable>: Encodable {
+  let id: RequestID
+  let method: String
+  let params: Params
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode("2.0", forKey: .jsonrpc)
+    try container.encode(id, forKey: .id)
+    try container.encode(method, forKey: .method)
+    try container.encode(params, forKey: .params)
+  }
+
+  enum CodingKeys: String, CodingKey { case jsonrpc, id, method, params }
 }
 
 private struct NotificationMessage<Params: Encodable>: Encodable {

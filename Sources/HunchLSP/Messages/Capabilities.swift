@@ -18,13 +18,23 @@ public struct ClientCapabilities: Codable, Hashable, Sendable {
     public init(completion: Completion? = nil) { self.completion = completion }
   }
 
+  public struct Window: Codable, Hashable, Sendable {
+    /// The client shows `$/progress` for tokens the server creates with `window/workDoneProgress/create`.
+    public var workDoneProgress: Bool?
+    public init(workDoneProgress: Bool? = nil) { self.workDoneProgress = workDoneProgress }
+  }
+
   public var general: General?
   public var textDocument: TextDocument?
+  public var window: Window?
 
-  public init(general: General? = nil, textDocument: TextDocument? = nil) {
+  public init(general: General? = nil, textDocument: TextDocument? = nil, window: Window? = nil) {
     self.general = general
     self.textDocument = textDocument
+    self.window = window
   }
+
+  public var workDoneProgress: Bool { window?.workDoneProgress ?? false }
 
   public var snippetSupport: Bool { textDocument?.completion?.completionItem?.snippetSupport ?? false }
 }

@@ -6,6 +6,7 @@ extension LanguageServer {
     trigger: CompletionContextRequest.Trigger
   ) {
     statistics.completionRequests += 1
+    let started = ContinuousClock.now
     guard let document = documents[uri] else {
       log.error("completion for \(uri), which is not open")
       replyEmpty(to: id, isInline: isInline)
@@ -27,16 +28,20 @@ extension LanguageServer {
       statistics.answeredFromCache += 1
       newestCompletion[slot] = nil
       reply(to: id, with: cached, in: document, isInline: isInline)
+      latencies.record(milliseconds: Self.milliseconds(since: started))
       return
     }
     let token = CancellationToken()
-    inFlight[id] = InFlightCompletion(id: id, uri: uri, isInline: isInline, token: token)
+    inFlight[id] = InFlightCompletion(id: id, uri: uri, isInline: isInline, token: token, started: started)
     newestCompletion[slot] = id
     let cursorPosition = document.position(ofOffset: cursor, encoding: .utf8)
     let request = CompletionContextRequest(
       documentURI: uri, languageID: document.languageID, documentVersion: document.version, text: document.text,
       cursorOffset: cursor, cursorLine: cursorPosition.line, cursorColumn: cursorPosition.character,
-      isInline: isInline, trigger: trigger)
+      isInline: isInline, trigger: trigger,
+      otherDocuments: documents.recentDocuments(otherThan: uri, limit: Self.contextDocumentLimit).map {
+        ContextDocument(uri: $0.uri, languageID: $0.languageID, text: $0.text)
+      })
     Task {
       await generate(id: id, request: request, document: document, token: token)
     }
@@ -73,6 +78,7 @@ extension LanguageServer {
       finishCancelled(id: id, token: token)
       return
     }
+    if let started = inFlight[id]?.started { latencies.record(milliseconds: Self.milliseconds(since: started)) }
     finish(id: id, slot: CompletionSlot(uri: request.documentURI, isInline: request.isInline))
     guard let suggestion, !suggestion.text.isEmpty else {
       replyEmpty(to: id, isInline: request.isInline)
@@ -116,6 +122,19 @@ extension LanguageServer {
       statistics.superseded += 1
       replyEmpty(to: id, isInline: completion.isInline)
     }
+  }
+
+  /// How many other open documents a request offers as context.
+  static let contextDocumentLimit = 8
+
+  static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+  }
+
+  /// A closed document's completions are no longer wanted: they end now, answered empty.
+  func cancelCompletions(in uri: DocumentURI) {
+    for completion in inFlight.values where completion.uri == uri { completion.token.cancel(.superseded) }
   }
 
   func cancelRequest(_ id: RequestID) {

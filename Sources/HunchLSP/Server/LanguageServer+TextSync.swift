@@ -14,6 +14,7 @@ extension LanguageServer {
   }
 
   func didClose(_ notification: DidCloseTextDocumentNotification) {
+    cancelCompletions(in: notification.textDocument.uri)
     do {
       try documents.close(notification.textDocument.uri)
     } catch {

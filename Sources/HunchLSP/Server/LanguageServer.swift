@@ -1,4 +1,5 @@
 import Foundation
+import HunchSettings
 
 /// The Hunch language server: lifecycle, document sync and completions over one JSON-RPC connection.
 ///
@@ -21,6 +22,7 @@ public actor LanguageServer {
     let uri: DocumentURI
     let isInline: Bool
     let token: CancellationToken
+    let started: ContinuousClock.Instant
   }
 
   let connection: JSONRPCConnection
@@ -42,6 +44,13 @@ public actor LanguageServer {
   var suggestionCache = SuggestionCache()
   let gate = GenerationGate()
   var statistics = Statistics()
+  var preparation = PreparationState()
+  /// The client said (`window.workDoneProgress`) that it shows progress for tokens the server creates.
+  var clientShowsProgress = false
+  /// Request-to-answer times of the recent completions, for `hunch.status`.
+  var latencies = LatencyWindow(capacity: 1_000)
+  /// The provider's settings are applied one change after another.
+  var providerSettingsTask: Task<Void, Never>?
   private var eventContinuation: AsyncStream<Event>.Continuation?
   private var parentWatcher: Task<Void, Never>?
 
@@ -61,6 +70,9 @@ public actor LanguageServer {
     self.provider = provider
     self.configuration = configuration
     self.log = log
+    // The settings given at start (file, command line) may set the debounce, log level and log file.
+    self.configuration.merge(HunchSettings())
+    if let issue = Self.applyLogSettings(self.configuration.settings, to: log) { log.error("\(issue)") }
   }
 
   /// Serves until `exit`, the end of input, or the client process's death. Returns the exit status: 0 when the
@@ -98,7 +110,8 @@ public actor LanguageServer {
   func handle(_ message: IncomingMessage) -> Int32? {
     switch message.kind {
     case .response(let id):
-      log.debug("ignored a response to \(id.map(\.description) ?? "null"): the server sends no requests")
+      // The server's only requests create progress tokens.
+      if let id { progressTokenCreated(id, succeeded: !message.isErrorResponse) }
       return nil
     case .notification:
       return handleNotification(message)
@@ -117,7 +130,7 @@ public actor LanguageServer {
     do {
       switch message.method {
       case InitializedNotification.method:
-        break
+        startPreparing()
       case DidOpenTextDocumentNotification.method:
         didOpen(try message.decodeParams(DidOpenTextDocumentNotification.self))
       case DidChangeTextDocumentNotification.method:
@@ -129,7 +142,8 @@ public actor LanguageServer {
       case CancelRequestNotification.method:
         cancelRequest(try message.decodeParams(CancelRequestNotification.self).id)
       case DidChangeConfigurationNotification.method:
-        configuration.apply(try message.decodeParams(DidChangeConfigurationNotification.self).settings)
+        let settings = try message.decodeParams(DidChangeConfigurationNotification.self).settings
+        applySettings([(settings, DidChangeConfigurationNotification.method)])
       default:
         // "$/" notifications may be ignored silently; others are logged, never answered.
         if !message.method.hasPrefix("$/") { log.info("ignored unknown notification \(message.method)") }
@@ -186,7 +200,11 @@ public actor LanguageServer {
           connection.reply(to: id, withError: .invalidParams("unknown command \(request.command)"))
           return
         }
-        connection.reply(to: id, with: status())
+        let provider = provider
+        Task {
+          let details = await provider.statusDetails()
+          self.connection.reply(to: id, with: self.status(providerDetails: details))
+        }
       default:
         connection.reply(to: id, withError: .methodNotFound(message.method))
       }
@@ -209,8 +227,11 @@ public actor LanguageServer {
     let encoding = Self.negotiateEncoding(request.capabilities.general?.positionEncodings)
     documents = DocumentStore(encoding: encoding)
     snippetSupport = request.capabilities.snippetSupport
-    configuration.apply(ServerConfiguration.workspaceSettings(rootURI: request.rootUri, log: log))
-    configuration.apply(request.initializationOptions)
+    clientShowsProgress = request.capabilities.workDoneProgress
+    applySettings([
+      (ServerConfiguration.workspaceSettings(rootURI: request.rootUri, log: log), ServerConfiguration.workspaceFileName),
+      (request.initializationOptions, "initializationOptions"),
+    ])
     if let pid = request.processId { watchParentProcess(Int32(truncatingIfNeeded: pid)) }
     phase = .running
     log.info(
@@ -231,9 +252,13 @@ public actor LanguageServer {
     return offered?.first(where: supported.contains) ?? .utf16
   }
 
-  private func status() -> JSONValue {
+  private func status(providerDetails: JSONValue) -> JSONValue {
     .object([
       "state": .string(phase.rawValue),
+      "ready": .bool(preparation.isReady),
+      "lastError": preparation.lastError.map(JSONValue.string) ?? .null,
+      "model": providerDetails,
+      "latencyMilliseconds": latencies.summary,
       "provider": .string(String(describing: type(of: provider))),
       "openDocuments": .integer(documents.openDocumentCount),
       "positionEncoding": .string(documents.encoding.rawValue),

@@ -1,9 +1,13 @@
 import Foundation
+import HunchSettings
 
-/// Settings of the language server. The tunable ones come, each overriding the one before, from a `.hunch.json`
-/// file in the workspace root, from `initializationOptions`, and from `workspace/didChangeConfiguration` (under a
-/// `hunch` key or at the top level). Keys: `debounceMilliseconds` (0...5000).
+/// Settings of the language server. The user's settings (`HunchSettings`) layer, each overriding what the one before
+/// set: the settings file and command line (given at start as `settings`), a `.hunch.json` in the workspace root,
+/// `initializationOptions`, and `workspace/didChangeConfiguration` (under a `hunch` key or at the top level).
+/// The server reads `debounce_ms`, `log_level` and `log_file` itself; the provider gets the merged whole.
 public struct ServerConfiguration: Sendable, Equatable {
+  /// The user's settings from every source so far.
+  public var settings: HunchSettings
   /// Wait this long after a completion request before generating, so that a burst of keystrokes costs one
   /// generation rather than one each.
   public var debounce: Duration
@@ -18,8 +22,9 @@ public struct ServerConfiguration: Sendable, Equatable {
   public init(
     debounce: Duration = .milliseconds(20), parentProcessCheckInterval: Duration = .seconds(1),
     serverVersion: String = "0.1.0", triggerCharacters: [String] = [".", ":", "(", "[", "{", ",", "=", " ", ">"],
-    startupWarning: String? = nil
+    startupWarning: String? = nil, settings: HunchSettings = HunchSettings()
   ) {
+    self.settings = settings
     self.startupWarning = startupWarning
     self.debounce = debounce
     self.parentProcessCheckInterval = parentProcessCheckInterval
@@ -60,12 +65,37 @@ public struct ServerConfiguration: Sendable, Equatable {
     }
   }
 
-  /// Applies the settings found in `settings`; unknown keys and values of the wrong type are ignored.
-  mutating func apply(_ settings: JSONValue?) {
-    guard let settings else { return }
-    let ours = settings["hunch"] ?? settings
-    if let milliseconds = ours["debounceMilliseconds"]?.intValue, (0...5_000).contains(milliseconds) {
-      debounce = .milliseconds(milliseconds)
+  /// Layers the settings in `json` (from `source`) over the current ones. Returns what could not be applied:
+  /// unknown keys, values of the wrong type or out of range.
+  mutating func apply(_ json: JSONValue?, source: String) -> [SettingsIssue] {
+    guard let json else { return [] }
+    guard case .object = json, case .table(let table) = json.settingValue else {
+      return json == .null ? [] : [SettingsIssue(source: source, key: "", message: "settings must be an object")]
+    }
+    var layer = HunchSettings()
+    let issues = layer.apply(table, source: source)
+    merge(layer)
+    return issues
+  }
+
+  /// Layers `layer` over the current settings and takes the server's own keys from the result.
+  mutating func merge(_ layer: HunchSettings) {
+    settings.merge(layer)
+    if let milliseconds = settings.debounceMilliseconds { debounce = .milliseconds(milliseconds) }
+  }
+}
+
+extension JSONValue {
+  /// The same value as a settings value; nulls (and nulls inside arrays and objects) are dropped.
+  var settingValue: SettingValue? {
+    switch self {
+    case .null: return nil
+    case .bool(let value): return .boolean(value)
+    case .integer(let value): return .integer(value)
+    case .double(let value): return .float(value)
+    case .string(let value): return .string(value)
+    case .array(let values): return .array(values.compactMap(\.settingValue))
+    case .object(let members): return .table(members.compactMapValues(\.settingValue))
     }
   }
 }

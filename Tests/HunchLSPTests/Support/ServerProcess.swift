@@ -22,7 +22,7 @@ final class ServerProcess: @unchecked Sendable {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
   }
 
-  init(arguments: [String] = ["serve", "--stdio"]) throws {
+  init(arguments: [String] = ["serve", "--stdio"], environment overrides: [String: String] = [:]) throws {
     guard let executable = Self.executableURL() else {
       throw XCTSkip("the hunch binary was not built next to the tests; run `swift build --build-tests`")
     }
@@ -37,6 +37,10 @@ final class ServerProcess: @unchecked Sendable {
     // serve, answer completions with nothing, and say how to get the model.
     var environment = ProcessInfo.processInfo.environment
     environment["XDG_CACHE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-no-model").path
+    // Nor does the user's own settings file reach it.
+    environment["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-no-config").path
+    environment["HUNCH_CONFIG"] = nil
+    environment.merge(overrides) { _, new in new }
     process.environment = environment
     process.standardInput = FileHandle(fileDescriptor: stdinPipe[0], closeOnDealloc: false)
     process.standardOutput = FileHandle(fileDescriptor: stdoutPipe[1], closeOnDealloc: false)

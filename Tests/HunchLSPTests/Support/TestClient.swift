@@ -1,4 +1,5 @@
 import Foundation
+import HunchSettings
 import XCTest
 
 @testable import HunchLSP
@@ -162,6 +163,27 @@ final class ScriptedProvider: CompletionProvider, @unchecked Sendable {
   var requests: [CompletionContextRequest] { lock.withLock { seen } }
   var callCount: Int { lock.withLock { seen.count } }
 
+  /// What `prepare` does (default: nothing), and the settings `apply` received.
+  var prepareScript: @Sendable () async throws -> Void = {}
+  /// What `apply` answers: whether the provider must be prepared again.
+  var reloadOnSettings: @Sendable (HunchSettings) -> Bool = { _ in false }
+  private var appliedSettings: [HunchSettings] = []
+  private var prepareCount = 0
+  var applied: [HunchSettings] { lock.withLock { appliedSettings } }
+  var preparations: Int { lock.withLock { prepareCount } }
+
+  func prepare() async throws {
+    lock.withLock { prepareCount += 1 }
+    try await prepareScript()
+  }
+
+  func apply(settings: HunchSettings) async -> Bool {
+    lock.withLock { appliedSettings.append(settings) }
+    return reloadOnSettings(settings)
+  }
+
+  func statusDetails() async -> JSONValue { .object(["name": "scripted"]) }
+
   func complete(_ request: CompletionContextRequest, cancellation: CancellationToken) async throws
     -> CompletionSuggestion?
   {
@@ -228,13 +250,14 @@ final class InProcessServer: @unchecked Sendable {
   }
 
   static func initializeRequest(
-    encodings: [PositionEncodingKind]? = nil, snippets: Bool = true, processId: Int? = nil
+    encodings: [PositionEncodingKind]? = nil, snippets: Bool = true, processId: Int? = nil, progress: Bool = false
   ) -> InitializeRequest {
     InitializeRequest(
       processId: processId, clientInfo: .init(name: "tests"),
       capabilities: ClientCapabilities(
         general: .init(positionEncodings: encodings),
-        textDocument: .init(completion: .init(completionItem: .init(snippetSupport: snippets)))))
+        textDocument: .init(completion: .init(completionItem: .init(snippetSupport: snippets))),
+        window: progress ? .init(workDoneProgress: true) : nil))
   }
 
   func open(_ uri: String, _ text: String, language: String = "swift") {
