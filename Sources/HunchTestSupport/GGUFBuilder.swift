@@ -79,8 +79,18 @@ public struct GGUFBuilder {
     try Self.writeTemporary(build(), name: name)
   }
 
+  /// One folder per test process, removed when the process exits, so test runs do not pile files up in /tmp.
+  private static let processFolder: URL = {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-tests-\(getpid())")
+    atexit {
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-tests-\(getpid())")
+      try? FileManager.default.removeItem(at: folder)
+    }
+    return folder
+  }()
+
   public static func writeTemporary(_ bytes: [UInt8], name: String = "model.gguf") throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-test-\(UUID().uuidString)")
+    let folder = processFolder.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let url = folder.appendingPathComponent(name)
     try Data(bytes).write(to: url)
