@@ -50,7 +50,8 @@ public struct EngineCompletionProvider: CompletionProvider {
     let path = Self.path(of: request.documentURI)
     let document = OpenDocument(path: path, languageID: request.languageID, text: request.text)
     let others = request.otherDocuments.map {
-      OpenDocument(path: Self.path(of: $0.uri), languageID: $0.languageID, text: $0.text)
+      OpenDocument(
+        path: Self.path(of: $0.uri), languageID: $0.languageID, text: $0.text, recentEdits: $0.recentEdits)
     }
     let (result, _) = try await service.completeAsync(
       CompletionRequest(document: document, cursor: request.cursorOffset, otherDocuments: others),

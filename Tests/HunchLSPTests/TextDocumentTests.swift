@@ -66,6 +66,21 @@ final class TextDocumentTests: XCTestCase {
     }
   }
 
+  func testRecentEditsFollowTheEditsAndMoveWithInsertedLines() throws {
+    var document = document("l0\nl1\nl2\nl3\nl4\nl5\nl6\nl7\n")
+    func edit(_ line: Int, _ character: Int, _ text: String) throws {
+      try document.apply(change(line, character, line, character, text), encoding: .utf16)
+    }
+    try edit(6, 2, "x")
+    XCTAssertEqual(document.recentEdits, [6..<7])
+    try edit(6, 3, "y")  // same line: merged
+    XCTAssertEqual(document.recentEdits, [6..<7])
+    try edit(1, 0, "a\nb\n")  // two new lines above: the older edit moves down by two
+    XCTAssertEqual(document.recentEdits, [1..<4, 8..<9])
+    try document.apply(TextDocumentContentChangeEvent(range: nil, text: "new"), encoding: .utf16)
+    XCTAssertEqual(document.recentEdits, [], "a whole-text replacement is not an edit location")
+  }
+
   func testLineStartsForEveryKindOfLineBreak() {
     XCTAssertEqual(TextDocument.lineStarts(of: Array("a\nb\r\nc\rd\n".utf8)), [0, 2, 5, 7, 9])
     XCTAssertEqual(TextDocument.lineStarts(of: []), [0])

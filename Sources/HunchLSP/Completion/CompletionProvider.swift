@@ -32,11 +32,14 @@ public struct ContextDocument: Sendable, Equatable {
   public var uri: DocumentURI
   public var languageID: String
   public var text: String
+  /// 0-based line ranges edited recently, most recent first.
+  public var recentEdits: [Swift.Range<Int>]
 
-  public init(uri: DocumentURI, languageID: String, text: String) {
+  public init(uri: DocumentURI, languageID: String, text: String, recentEdits: [Swift.Range<Int>] = []) {
     self.uri = uri
     self.languageID = languageID
     self.text = text
+    self.recentEdits = recentEdits
   }
 }
 

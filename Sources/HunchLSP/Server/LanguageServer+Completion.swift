@@ -40,7 +40,7 @@ extension LanguageServer {
       cursorOffset: cursor, cursorLine: cursorPosition.line, cursorColumn: cursorPosition.character,
       isInline: isInline, trigger: trigger,
       otherDocuments: documents.recentDocuments(otherThan: uri, limit: Self.contextDocumentLimit).map {
-        ContextDocument(uri: $0.uri, languageID: $0.languageID, text: $0.text)
+        ContextDocument(uri: $0.uri, languageID: $0.languageID, text: $0.text, recentEdits: $0.recentEdits)
       })
     Task {
       await generate(id: id, request: request, document: document, token: token)

@@ -25,6 +25,8 @@ public struct TextDocument: Sendable {
   public let uri: DocumentURI
   public var languageID: String
   public var version: Int
+  /// 0-based line ranges edited recently (incremental changes), most recent first.
+  public private(set) var recentEdits: [Swift.Range<Int>] = []
   public private(set) var bytes: [UInt8]
   /// Byte offset of the first byte of each line; line breaks are "\n", "\r\n" and "\r", as in the LSP.
   public private(set) var lineStarts: [Int]
@@ -109,6 +111,8 @@ public struct TextDocument: Sendable {
     guard let range = change.range else {
       bytes = Array(change.text.utf8)
       lineStarts = Self.lineStarts(of: bytes)
+      // A whole-text replacement says nothing about where the user is working.
+      recentEdits = []
       return
     }
     let start = try offset(of: range.start, encoding: encoding)
@@ -121,9 +125,35 @@ public struct TextDocument: Sendable {
 
   /// Replaces a byte range. The bounds must lie on character boundaries.
   public mutating func replace(_ range: Swift.Range<Int>, with newBytes: [UInt8]) {
+    let firstLine = lineIndex(containing: range.lowerBound)
+    let removedBreaks = lineIndex(containing: range.upperBound) - firstLine
     bytes.replaceSubrange(range, with: newBytes)
     // Rescanning is one memchr pass; cheap enough even for large files, and leaves no "\r\n"-straddling cases.
     lineStarts = Self.lineStarts(of: bytes)
+    noteEdit(firstLine: firstLine, lastLine: lineIndex(containing: range.lowerBound + newBytes.count), removedBreaks)
+  }
+
+  /// Most edits a document remembers as recent.
+  static let recentEditLimit = 8
+
+  /// Records lines `firstLine...lastLine` as just edited (merging with an overlapping or adjacent recent edit) and
+  /// moves the older edits below it by the lines the edit added or removed.
+  private mutating func noteEdit(firstLine: Int, lastLine: Int, _ removedBreaks: Int) {
+    let shift = (lastLine - firstLine) - removedBreaks
+    var edited = firstLine..<(lastLine + 1)
+    var kept: [Swift.Range<Int>] = []
+    for old in recentEdits {
+      var moved = old
+      if old.lowerBound > firstLine {
+        moved = max(firstLine, old.lowerBound + shift)..<max(firstLine + 1, old.upperBound + shift)
+      }
+      if moved.overlaps(edited) || moved.upperBound == edited.lowerBound || moved.lowerBound == edited.upperBound {
+        edited = min(moved.lowerBound, edited.lowerBound)..<max(moved.upperBound, edited.upperBound)
+      } else {
+        kept.append(moved)
+      }
+    }
+    recentEdits = Array(([edited] + kept).prefix(Self.recentEditLimit))
   }
 
   static func lineStarts(of bytes: [UInt8]) -> [Int] {
