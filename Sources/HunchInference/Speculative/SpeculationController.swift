@@ -5,7 +5,9 @@ public struct SpeculationOptions: Sendable {
   /// Draft length a drafter starts with and the bounds it adapts within.
   public var initialDraft = 6
   public var minDraft = 1
-  public var maxDraft = 16
+  /// Long drafts pay when they are accepted: one pass over 48 tokens costs far less than 48 one-token steps (the
+  /// weights are read once), and a drafter that keeps being right (the previous suggestion) earns them quickly.
+  public var maxDraft = 48
   /// Verification steps a drafter gets before its cost is judged.
   public var trialSteps = 8
   /// A drafter is switched off while its time per emitted token exceeds this fraction of a plain step's.
@@ -103,9 +105,9 @@ public final class SpeculationController {
   /// `emitted` is the accepted tokens plus the target's own token after them.
   func record(_ state: DrafterState, proposal: [Int32], accepted: Int, seconds: Double) {
     state.drafter.observe(proposal: proposal, accepted: accepted)
-    // Draft length: grow after a fully accepted draft, shrink to just past the accepted part otherwise.
+    // Draft length: double after a fully accepted draft, shrink to just past the accepted part otherwise.
     if accepted == proposal.count {
-      if proposal.count == state.draftLength { state.draftLength = min(options.maxDraft, state.draftLength + 2) }
+      if proposal.count == state.draftLength { state.draftLength = min(options.maxDraft, state.draftLength * 2) }
     } else {
       state.draftLength = max(options.minDraft, min(state.draftLength - 1, accepted + 2))
     }
