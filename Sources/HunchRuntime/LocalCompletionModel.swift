@@ -96,27 +96,40 @@ public final class LocalCompletionModel: CompletionModel, @unchecked Sendable {
     var stoppedByCaller = false
     let stops = stopTokens.union(tokenizer.endOfTextIDs)
     var cancelled = false
-    let tokens = try session.generate(
-      prompt: prompt, maxTokens: maxTokens, stopTokens: stops, firstTokenChoices: choices, speculation: speculation,
-      stats: &stats
-    ) { token in
-      var piece = decoder.append(token)
-      if !pendingHeal.isEmpty {
-        // The healed whitespace was already in the document: strip it from what the engine sees.
-        let drop = min(pendingHeal.count, piece.utf8.count)
-        piece = String(decoding: piece.utf8.dropFirst(drop), as: UTF8.self)
-        pendingHeal.removeFirst(drop)
+    // A request superseded while its prompt is processed lets go of the model between prompt chunks.
+    let tokens: [Int32]
+    do {
+      tokens = try withoutActuallyEscaping(isCancelled) { isCancelled in
+        session.shouldStop = isCancelled
+        defer { session.shouldStop = nil }
+        return try session.generate(
+          prompt: prompt, maxTokens: maxTokens, stopTokens: stops, firstTokenChoices: choices,
+          speculation: speculation, stats: &stats
+        ) { token in
+          var piece = decoder.append(token)
+          if !pendingHeal.isEmpty {
+            // The healed whitespace was already in the document: strip it from what the engine sees.
+            let drop = min(pendingHeal.count, piece.utf8.count)
+            piece = String(decoding: piece.utf8.dropFirst(drop), as: UTF8.self)
+            pendingHeal.removeFirst(drop)
+          }
+          text += piece
+          if onPiece(piece) == .stop {
+            stoppedByCaller = true
+            return .stop
+          }
+          if isCancelled() {
+            cancelled = true
+            return .stop
+          }
+          return .proceed
+        }
       }
-      text += piece
-      if onPiece(piece) == .stop {
-        stoppedByCaller = true
-        return .stop
-      }
-      if isCancelled() {
-        cancelled = true
-        return .stop
-      }
-      return .proceed
+    } catch let error as InferenceError where error.code == .cancelled {
+      lastStats = stats
+      return Generation(
+        tokens: [], text: "", finish: .cancelled, promptTokenCount: prompt.count, promptMilliseconds: 0,
+        generationMilliseconds: 0)
     }
     let finish: GenerationFinish
     if cancelled {

@@ -93,6 +93,33 @@ final class BatchAndCacheTests: XCTestCase {
     XCTAssertEqual(try cold.generate(prompt: [1, 2, 3, 4, 5, 6, 7], maxTokens: 4, stats: &coldStats), b)
     XCTAssertEqual(a.count, 4)
   }
+
+  /// A prompt stopped between chunks keeps what it computed; the next prompt reuses that and answers as a cold run.
+  func testStoppedPrefillKeepsItsChunksForTheNextPrompt() throws {
+    let model = try Transformer(file: try GGUFFile(path: try TinyModel.write(architecture: "qwen2")), threads: 1)
+    let prompt: [Int32] = (0..<20).map { Int32(($0 * 7) % 50) }
+    let session = GenerationSession(model: model, contextLength: 64)
+    session.prefillChunk = 4
+    var chunksSeen = 0
+    session.shouldStop = {
+      chunksSeen += 1
+      return chunksSeen == 2
+    }
+    var stopped = GenerationStats()
+    XCTAssertThrowsError(try session.generate(prompt: prompt, maxTokens: 3, stats: &stopped)) {
+      XCTAssertEqual(($0 as? InferenceError)?.code, .cancelled)
+    }
+    XCTAssertEqual(session.cachedTokens, Array(prompt[0..<8]), "two chunks of four were computed and kept")
+    XCTAssertEqual(session.cache.length, 8)
+
+    session.shouldStop = { false }
+    var resumed = GenerationStats()
+    let warm = try session.generate(prompt: prompt, maxTokens: 3, stats: &resumed)
+    XCTAssertEqual(resumed.promptTokensReused, 8)
+    let cold = GenerationSession(model: model, contextLength: 64)
+    var coldStats = GenerationStats()
+    XCTAssertEqual(try cold.generate(prompt: prompt, maxTokens: 3, stats: &coldStats), warm)
+  }
 }
 
 /// A two-layer model with random F32 weights, built in memory: fast enough for debug builds, and shaped so that

@@ -10,6 +10,8 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
     case contextFull
     case invalidToken
     case modelFile
+    /// `GenerationSession.shouldStop` answered true during prompt processing.
+    case cancelled
   }
 
   public let code: Code

@@ -71,6 +71,13 @@ public final class GenerationSession: @unchecked Sendable {
   public internal(set) var cachedTokens: [Int32] = []
   /// The stop token that ended the last generation, if one did.
   public internal(set) var lastStopToken: Int32?
+  /// Asked between chunks of a long prompt: answering true ends `prefill` with a `.cancelled` error. What was
+  /// computed by then stays in the cache, so the request that replaces this one reuses it.
+  public var shouldStop: (() -> Bool)?
+  /// Prompt tokens per forward pass while a stop may be asked for: small enough that a superseded request lets go
+  /// of the model within a fraction of a second, large enough to keep batches efficient. Chunking does not change
+  /// any logit (a token's logits do not depend on its batch).
+  public var prefillChunk = 128
 
   public init(model: Transformer, contextLength: Int) {
     self.model = model
@@ -91,14 +98,25 @@ public final class GenerationSession: @unchecked Sendable {
     cache.trim(to: keep)
     cachedTokens.removeSubrange(keep...)
     let fresh = Array(prompt[keep...])
-    let logits: UnsafeBufferPointer<Float>
-    do {
-      logits = try model.forward(fresh, cache: cache, logits: .last)
-    } catch {
-      cache.trim(to: keep)
-      throw error
+    var logits: UnsafeBufferPointer<Float>?
+    var start = 0
+    while start < fresh.count {
+      let end = shouldStop == nil ? fresh.count : min(fresh.count, start + max(1, prefillChunk))
+      let chunk = Array(fresh[start..<end])
+      do {
+        logits = try model.forward(chunk, cache: cache, logits: .last)
+      } catch {
+        cache.trim(to: cachedTokens.count)
+        throw error
+      }
+      cachedTokens.append(contentsOf: chunk)
+      start = end
+      if start < fresh.count, let shouldStop, shouldStop() {
+        stats.promptSeconds += Self.seconds(since: started)
+        throw InferenceError(.cancelled, "stopped after \(start) of \(fresh.count) new prompt tokens")
+      }
     }
-    cachedTokens.append(contentsOf: fresh)
+    guard let logits else { throw InferenceError(.invalidToken, "the prompt is empty") }
     stats.promptTokens += prompt.count
     stats.promptTokensReused += keep
     stats.promptTokensComputed += fresh.count
