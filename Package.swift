@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers (see docs/architecture.md); dependencies point down only:
-//   HunchCLI → HunchRuntime → HunchLSP, HunchCompletion, HunchSyntax, HunchInference
+//   HunchCLI → HunchRuntime → HunchLSP, HunchCompletion, HunchSyntax, HunchInference, HunchRemote → HunchCompletion
 //   HunchInference → HunchGGUF → HunchKernels → CHunchKernels; HunchProvisioning (fetching models) stands beside.
 let package = Package(
   name: "Hunch",
@@ -25,16 +25,17 @@ let package = Package(
     .target(name: "HunchSyntax", dependencies: ["CTreeSitter"]),
     .target(name: "HunchLSP"),
     .target(name: "HunchCompletion"),
+    .target(name: "HunchRemote", dependencies: ["HunchCompletion"]),
     .target(
       name: "HunchRuntime",
       dependencies: [
-        "HunchCompletion", "HunchInference", "HunchSyntax", "HunchLSP", "HunchGGUF", "HunchProvisioning",
+        "HunchCompletion", "HunchInference", "HunchSyntax", "HunchLSP", "HunchGGUF", "HunchProvisioning", "HunchRemote",
       ]),
     .executableTarget(
       name: "HunchCLI",
       dependencies: [
         "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP", "HunchCompletion", "HunchRuntime",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "HunchRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(name: "HunchTestSupport", dependencies: ["HunchGGUF", "HunchKernels"]),
@@ -46,6 +47,8 @@ let package = Package(
     .testTarget(name: "HunchLSPTests", dependencies: ["HunchLSP"]),
     .testTarget(name: "HunchCompletionTests", dependencies: ["HunchCompletion"]),
     .testTarget(name: "HunchRuntimeTests", dependencies: ["HunchRuntime", "HunchTestSupport"]),
+    .testTarget(
+      name: "HunchRemoteTests", dependencies: ["HunchRemote", "HunchRuntime", "HunchCompletion", "HunchTestSupport"]),
     .testTarget(name: "HunchCLITests", dependencies: ["HunchTestSupport", "HunchGGUF"]),
   ]
 )

@@ -3,6 +3,7 @@ import Foundation
 import HunchCompletion
 import HunchInference
 import HunchProvisioning
+import HunchRemote
 import HunchRuntime
 import HunchSyntax
 
@@ -75,6 +76,9 @@ struct Complete: ParsableCommand {
   @Option(help: "Worker threads (default: all cores).")
   var threads: Int?
 
+  @OptionGroup(title: "Remote backend")
+  var remote: RemoteOptions
+
   func validate() throws {
     if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -98,15 +102,45 @@ struct Complete: ParsableCommand {
     let languageID = language ?? registry.entry(forPath: location.path)?.languageIds.first
       ?? registry.entry(forPath: location.path)?.name ?? "plaintext"
 
-    var settings = LocalModelSettings(modelPath: try ModelLocator.resolve(model))
-    settings.threads = threads
-    if let maxTokens { settings.engine.maxTokens = maxTokens }
-    let service = CompletionService(settings: settings, oracle: TreeSitterSyntaxOracle(registry: registry))
+    let oracle = TreeSitterSyntaxOracle(registry: registry)
     let document = OpenDocument(path: location.path, languageID: languageID, text: text)
-    let (result, stats) = try service.complete(CompletionRequest(document: document, cursor: cursor))
+    let request = CompletionRequest(document: document, cursor: cursor)
+    let result: CompletionResult
+    let stats: GenerationStats
+    var backendName = "local"
+    var remoteStats: RemoteGenerationStats?
+    if let remoteSettings = try remote.settings() {
+      // The local model is the fallback and its vocabulary the tokenizer, when there is one.
+      let modelPath = try? ModelLocator.resolve(model)
+      var engine = modelPath.map { LocalModelSettings(modelPath: $0) }?.engine ?? LocalModelSettings(modelPath: "").engine
+      if let maxTokens { engine.maxTokens = maxTokens }
+      let local = modelPath.map { path -> CompletionService in
+        var settings = LocalModelSettings(modelPath: path)
+        settings.threads = threads
+        settings.engine = engine
+        return CompletionService(settings: settings, oracle: oracle)
+      }
+      let service = RemoteCompletionService(
+        settings: remoteSettings, local: local, engineConfig: engine, oracle: oracle,
+        onNotice: { notice in
+          if case .serverDown(let message) = notice { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        })
+      (result, stats) = try service.complete(request)
+      backendName = service.lastBackend
+      remoteStats = service.lastRemoteStats
+    } else {
+      var settings = LocalModelSettings(modelPath: try ModelLocator.resolve(model))
+      settings.threads = threads
+      if let maxTokens { settings.engine.maxTokens = maxTokens }
+      let service = CompletionService(settings: settings, oracle: oracle)
+      (result, stats) = try service.complete(request)
+    }
 
     if json {
-      print(try CompletionReport(result: result, stats: stats, text: text, languageID: languageID).json())
+      var report = CompletionReport(result: result, stats: stats, text: text, languageID: languageID)
+      report.backend = backendName
+      report.remote = remoteStats
+      print(try report.json())
     } else {
       print(result.text)
     }
@@ -135,6 +169,10 @@ struct CompletionReport: Encodable {
   let promptMilliseconds: Double
   let generationMilliseconds: Double
   let totalMilliseconds: Double
+  /// Which backend answered: local, remote, or none (server down, no fallback).
+  var backend = "local"
+  /// The remote server's measurements, when it answered.
+  var remote: RemoteGenerationStats?
 
   init(result: CompletionResult, stats: GenerationStats, text: String, languageID: String) {
     let d = result.diagnostics

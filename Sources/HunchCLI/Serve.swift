@@ -3,6 +3,7 @@ import Foundation
 import HunchGGUF
 import HunchLSP
 import HunchProvisioning
+import HunchRemote
 import HunchRuntime
 
 struct Serve: AsyncParsableCommand {
@@ -25,6 +26,9 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "Worker threads for the model (default: all cores).")
   var threads: Int?
 
+  @OptionGroup(title: "Remote backend")
+  var remote: RemoteOptions
+
   func validate() throws {
     // Bare `hunch` lands here (serve is the default subcommand): show the overview rather than an error.
     guard stdio else { throw CleanExit.helpRequest(Hunch.self) }
@@ -40,20 +44,40 @@ struct Serve: AsyncParsableCommand {
     // A missing model is not fatal: the server still runs (and says how to fix it) so the editor stays usable.
     let provider: any CompletionProvider
     var warning: String?
-    do {
-      let path = try ModelLocator.resolve(model)
-      // Refuse a missing or malformed file now, with a message the user sees, not at the first completion.
-      _ = try GGUFFile(path: path)
-      var settings = LocalModelSettings(modelPath: path)
-      settings.threads = threads
-      let service = CompletionService(settings: settings)
-      service.preload { error in
-        if let error { log.error("cannot load the model: \(error)") }
+    if let remoteSettings = try remote.settings() {
+      // The local model is optional here: it is the fallback and the tokenizer, loaded only when first needed.
+      let local = (try? ModelLocator.resolve(model)).map { path -> CompletionService in
+        var settings = LocalModelSettings(modelPath: path)
+        settings.threads = threads
+        return CompletionService(settings: settings)
       }
+      let service = RemoteCompletionService(
+        settings: remoteSettings, local: local,
+        onNotice: { notice in
+          switch notice {
+          case .serverDown(let message): connection.notify(ShowMessageNotification(type: 2, message: message))
+          case .serverBack(let message): connection.notify(LogMessageNotification(type: 3, message: message))
+          }
+        },
+        log: { line in log.info(line) })
+      log.info("completions from \(remoteSettings.kind.rawValue) at \(remoteSettings.displayURL)")
       provider = EngineCompletionProvider(service: service)
-    } catch {
-      provider = NoModelCompletionProvider()
-      warning = "Hunch has no model, so suggestions are empty: \(error)"
+    } else {
+      do {
+        let path = try ModelLocator.resolve(model)
+        // Refuse a missing or malformed file now, with a message the user sees, not at the first completion.
+        _ = try GGUFFile(path: path)
+        var settings = LocalModelSettings(modelPath: path)
+        settings.threads = threads
+        let service = CompletionService(settings: settings)
+        service.preload { error in
+          if let error { log.error("cannot load the model: \(error)") }
+        }
+        provider = EngineCompletionProvider(service: service)
+      } catch {
+        provider = NoModelCompletionProvider()
+        warning = "Hunch has no model, so suggestions are empty: \(error)"
+      }
     }
     let server = LanguageServer(
       connection: connection, provider: provider,

@@ -2,11 +2,12 @@ import Foundation
 import HunchCompletion
 import HunchLSP
 
-/// Answers the language server's completion requests with the completion engine and the local model.
+/// Answers the language server's completion requests with the completion engine and the local model (or a remote
+/// server, through `RemoteCompletionService`).
 public struct EngineCompletionProvider: CompletionProvider {
-  public let service: CompletionService
+  public let service: any CompletionServing
 
-  public init(service: CompletionService) { self.service = service }
+  public init(service: any CompletionServing) { self.service = service }
 
   public func complete(_ request: CompletionContextRequest, cancellation: CancellationToken) async throws
     -> CompletionSuggestion?
