@@ -22,6 +22,9 @@ struct RemoteOptions: ParsableArguments {
   @Option(help: "Most milliseconds to wait for the server to answer before calling it unreachable.")
   var connectTimeoutMs: Int?
 
+  @Option(help: "After the server failed, milliseconds before it is tried again (meanwhile: fallback).")
+  var retryMs: Int?
+
   @Flag(inversion: .prefixedNo, help: "Fall back to the local model while the server is unreachable.")
   var fallback = true
 
@@ -36,6 +39,7 @@ struct RemoteOptions: ParsableArguments {
     values["api_key_env"] = apiKeyEnv
     values["timeout_ms"] = timeoutMs.map(String.init)
     values["connect_timeout_ms"] = connectTimeoutMs.map(String.init)
+    values["retry_ms"] = retryMs.map(String.init)
     values["fim"] = fim
     do {
       return try RemoteBackendSettings.from(dictionary: values)

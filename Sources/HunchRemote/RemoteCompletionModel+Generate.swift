@@ -31,6 +31,7 @@ extension RemoteCompletionModel {
     let start = Date()
     var stats = RemoteGenerationStats()
     stats.maxTokens = maxTokens
+    stats.promptAsTokenIDs = settings.kind == .llamaServer && vocabulary.idsMatchServer
     let (path, body) = requestBody(prompt: prompt, maxTokens: maxTokens, stopTokens: stopTokens)
     let stream = client.start(try request(path, body: body, streaming: true))
     defer { stream.cancel() }

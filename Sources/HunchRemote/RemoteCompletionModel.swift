@@ -20,6 +20,8 @@ public struct RemoteGenerationStats: Sendable, Equatable, Codable {
   /// True when Hunch closed the stream before the server finished.
   public var closedEarly = false
   public var maxTokens = 0
+  /// True when prompts went as the server's own token ids (a matching local vocabulary), false when as text.
+  public var promptAsTokenIDs = false
 
   public init() {}
 }
@@ -145,24 +147,33 @@ public final class RemoteCompletionModel: CompletionModel, @unchecked Sendable {
 
   // MARK: - Vocabulary discovery (llama-server)
 
-  /// The server's special tokens: one `/tokenize` of every known name with special parsing on; a name that comes back
-  /// as a single token spelling exactly that name is special in the server's vocabulary.
+  /// The server's special tokens: every known name is tokenized with special parsing on and off; a name that comes
+  /// back as one token spelling exactly that name only with parsing on is special in the server's vocabulary (some
+  /// vocabularies also hold names such as `</s>` as ordinary text tokens).
   func serverSpecialTokens() throws -> [String: Int32] {
     let names = KnownSpecialTokens.names
-    let joined = names.map { ApproximateVocabulary.spelling(of: $0) }.joined(separator: "\n")
-    let answer = try fetchJSON(
-      "/tokenize", body: ["content": joined, "add_special": false, "parse_special": true, "with_pieces": true])
-    guard let object = answer as? [String: Any], let tokens = object["tokens"] as? [[String: Any]] else {
-      throw RemoteError(.badResponse, "/tokenize did not answer {tokens: [{id, piece}]}")
+    // An array is tokenized element by element, so neighbouring names cannot merge into one token.
+    let spellings = names.map { ApproximateVocabulary.spelling(of: $0) }
+    func singleTokens(parseSpecial: Bool) throws -> [String: Int32] {
+      let answer = try fetchJSON(
+        "/tokenize",
+        body: ["content": spellings, "add_special": false, "parse_special": parseSpecial, "with_pieces": true])
+      guard let object = answer as? [String: Any], let tokens = object["tokens"] as? [[String: Any]] else {
+        throw RemoteError(.badResponse, "/tokenize did not answer {tokens: [{id, piece}]}")
+      }
+      var byPiece: [String: Int32] = [:]
+      for token in tokens {
+        guard let id = (token["id"] as? NSNumber)?.int32Value, let piece = token["piece"] as? String else { continue }
+        byPiece[piece] = id
+      }
+      return byPiece
     }
-    var byPiece: [String: Int32] = [:]
-    for token in tokens {
-      guard let id = (token["id"] as? NSNumber)?.int32Value, let piece = token["piece"] as? String else { continue }
-      byPiece[piece] = id
-    }
+    let parsed = try singleTokens(parseSpecial: true)
+    let plain = try singleTokens(parseSpecial: false)
     var specials: [String: Int32] = [:]
     for name in names {
-      if let id = byPiece[ApproximateVocabulary.spelling(of: name)] { specials[name] = id }
+      let spelling = ApproximateVocabulary.spelling(of: name)
+      if let id = parsed[spelling], plain[spelling] != id { specials[name] = id }
     }
     return specials
   }
@@ -171,7 +182,15 @@ public final class RemoteCompletionModel: CompletionModel, @unchecked Sendable {
 
   /// True when `local` has the server's special ids and tokenizes a probe text exactly as the server does.
   func agrees(_ local: any TokenVocabulary, serverSpecials: [String: Int32]) throws -> Bool {
-    for (name, id) in serverSpecials where local.specialTokens[name] != id { return false }
+    // Names the local tokenizer treats as special must have the server's ids, and both must frame FIM prompts alike;
+    // the server may list more (llama.cpp also parses user-defined tokens such as Qwen's `</s>` as special).
+    for (name, id) in local.specialTokens where KnownSpecialTokens.names.contains(name) && serverSpecials[name] != id {
+      return false
+    }
+    let (mine, theirs) = (PromptFormat.detect(specialTokens: local.specialTokens), PromptFormat.detect(specialTokens: serverSpecials))
+    guard mine.family == theirs.family, mine.prefix == theirs.prefix, mine.suffix == theirs.suffix,
+      mine.middle == theirs.middle, mine.fileSeparator == theirs.fileSeparator
+    else { return false }
     let answer = try fetchJSON(
       "/tokenize", body: ["content": Self.probeText, "add_special": false, "parse_special": false])
     guard let object = answer as? [String: Any], let ids = object["tokens"] as? [NSNumber] else {

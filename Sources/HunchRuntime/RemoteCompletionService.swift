@@ -140,7 +140,7 @@ public final class RemoteCompletionService: CompletionServing, @unchecked Sendab
 
   private func markDown(_ error: RemoteError) {
     downUntil = Date().addingTimeInterval(Double(settings.retryIntervalMilliseconds) / 1000)
-    log("remote: \(settings.displayURL) unreachable: \(error)")
+    log("remote: \(settings.displayURL) is down (\(error))")
     guard !announcedDown else { return }
     announcedDown = true
     let meanwhile =

@@ -191,9 +191,13 @@ final class RemoteStreamingTests: XCTestCase {
     let server = try FakeHTTPServer { request, responder in
       switch request.path {
       case "/tokenize":
-        let content = request.json?["content"] as? String ?? ""
-        let tokens = content.split(separator: "\n").map { name -> [String: Any] in
-          ["id": specials[String(name)] ?? 1, "piece": specials[String(name)] == nil ? "?" : String(name)]
+        let content = request.json?["content"] as? [String] ?? []
+        let parseSpecial = request.json?["parse_special"] as? Bool ?? true
+        // `</s>` is an ordinary token here, as in Qwen's vocabulary: a single token either way.
+        let tokens = content.map { name -> [String: Any] in
+          if name == "</s>" { return ["id": 128247, "piece": "</s>"] }
+          guard parseSpecial, let id = specials[String(name)] else { return ["id": 27, "piece": "<"] }
+          return ["id": id, "piece": String(name)]
         }
         let data = try! JSONSerialization.data(withJSONObject: ["tokens": tokens])
         responder.respond(body: String(decoding: data, as: UTF8.self))
