@@ -1,5 +1,6 @@
 import Foundation
 import HunchCompletion
+import HunchTestSupport
 import XCTest
 
 @testable import HunchRemote
@@ -301,5 +302,34 @@ final class RemoteStreamingTests: XCTestCase {
     XCTAssertEqual(server.requests.first?.headers["authorization"], "Bearer \(Self.key)")
     XCTAssertFalse(logs.items.isEmpty)
     XCTAssertFalse(logs.items.joined().contains(Self.key))
+  }
+}
+
+/// Falling back to Hunch's own engine with the real model while the server is down.
+final class RemoteFallbackTests: XCTestCase {
+  func testTheLocalModelAnswersWhileTheServerIsDown() throws {
+    let modelPath = try TestModels.require("qwen2.5-coder-0.5b")
+    // A port that was just free: nothing listens there.
+    let gone = try FakeHTTPServer { _, responder in responder.respond(body: "{}") }
+    let url = gone.url
+    gone.stop()
+    var localSettings = LocalModelSettings(modelPath: modelPath)
+    localSettings.threads = 1
+    let notices = Collector<RemoteNotice>()
+    let service = RemoteCompletionService(
+      settings: RemoteBackendSettings(kind: .llamaServer, url: url, connectTimeoutMilliseconds: 500),
+      local: CompletionService(settings: localSettings, oracle: PlainTextSyntaxOracle()),
+      oracle: PlainTextSyntaxOracle(), onNotice: { notices.append($0) })
+    let text = "def add(a, b):\n    return \n"
+    let request = CompletionRequest(
+      document: OpenDocument(path: "m.py", languageID: "python", text: text), cursor: text.utf8.count - 1)
+    for _ in 0..<2 {
+      let (result, _) = try service.complete(request)
+      XCTAssertEqual(service.lastBackend, "local")
+      XCTAssertTrue(result.text.contains("a") && result.text.contains("b"), result.text)
+    }
+    XCTAssertEqual(notices.items.count, 1)
+    guard case .serverDown(let message) = notices.items.first else { return XCTFail("\(notices.items)") }
+    XCTAssertTrue(message.contains("using the local model"), message)
   }
 }
