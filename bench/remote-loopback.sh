@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Hunch's remote backends against a llama-server on loopback: per completion, the latency Hunch sees (engine total and
 # time to the first piece), how many tokens the server generated (its own /metrics counter) against max_tokens, and
-# how the request ended. Each case runs cold (first sight of the file) and again warm (the same request: the server's
-# prompt cache answers the prompt). Cases come from bench/cases/*.jsonl.
+# how the request ended. Each case runs cold (the server's prompt cache erased first) and again warm (the same
+# request: the cache holds the whole prompt). Cases come from bench/cases/*.jsonl.
 #
 #   bench/remote-loopback.sh [--cases N] [--threads T] [--port P] [--local]
 #
-# --local also runs Hunch's own engine on the same cases for comparison (a fresh process each time, so its cache is
-# cold on the warm run too). llama-server comes from bench/build-llama-cpp.sh. Not part of CI.
+# --local also runs Hunch's own engine on the same cases for comparison (a fresh process each time, so its own cache
+# is cold on the warm run too). llama-server comes from bench/build-llama-cpp.sh. Not part of CI.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cases=12
@@ -31,7 +31,10 @@ hunch="$root/.build/release/hunch"
 [ -x "$server" ] || { echo "llama-server is not built: run bench/build-llama-cpp.sh" >&2; exit 1; }
 [ -x "$hunch" ] || { echo "build hunch first: swift build -c release" >&2; exit 1; }
 log="$(mktemp /tmp/llama-server-XXXX.log)"
-"$server" -m "$model" -t "$threads" -c 4096 -np 1 --metrics --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
+slots="$(mktemp -d /tmp/llama-slots-XXXX)"
+# --slot-save-path only enables the slot actions; the cold runs erase the slot's cache through them.
+"$server" -m "$model" -t "$threads" -c 4096 -np 1 --metrics --slot-save-path "$slots/" --host 127.0.0.1 \
+  --port "$port" >"$log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true' EXIT
 exec 3>&1
@@ -53,6 +56,13 @@ while get("/health")[0] != 200:
     if time.time() > deadline:
         sys.exit("llama-server did not start")
     time.sleep(0.2)
+
+def erase_cache():
+    request = urllib.request.Request(url + "/slots/0?action=erase", data=b"{}", method="POST")
+    try:
+        urllib.request.urlopen(request, timeout=10).read()
+    except Exception as error:
+        sys.exit("cannot erase the slot cache: %s" % error)
 
 def predicted_total():
     for line in get("/metrics")[1].splitlines():
@@ -108,6 +118,8 @@ print("%-22s %-12s %-5s %8s %8s %7s %7s %5s %6s %-14s" % (
 for case in chosen:
     for backend in backends:
         for run_name in ["cold", "warm"]:
+            if run_name == "cold" and backend != "local":
+                erase_cache()
             r = run(case, backend)
             if "error" in r:
                 print("%-22s %-12s %-5s error: %s" % (case["id"], backend, run_name, r["error"]))

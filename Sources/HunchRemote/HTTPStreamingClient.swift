@@ -152,6 +152,11 @@ final class HTTPResponseStream: @unchecked Sendable {
       case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
         .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
         return RemoteError(.unreachable, "the TLS connection failed (certificate not trusted?)", cause: "\(urlError.code)")
+      case .unknown where !connected:
+        // libcurl's certificate failures reach us as an unknown URLError.
+        return RemoteError(
+          .unreachable, "cannot connect to the server (for https: is its certificate trusted?)",
+          cause: "URLError \(urlError.code.rawValue)")
       default:
         return RemoteError(
           .unreachable, connected ? "the connection to the server was lost" : "cannot connect to the server",

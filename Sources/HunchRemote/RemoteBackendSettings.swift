@@ -32,14 +32,12 @@ public struct RemoteBackendSettings: Sendable, Equatable {
   /// The FIM family when the server cannot tell (OpenAI-compatible servers have no vocabulary endpoint).
   public var fimFamily: FIMFamily?
   public var temperature: Double
-  /// Accept any TLS certificate. Off by default; only for a self-signed test server on a trusted network.
-  public var allowInsecureTLS: Bool
 
   public init(
     kind: RemoteBackendKind, url: String = RemoteBackendSettings.defaultURL, model: String? = nil,
     apiKeyEnvironmentVariable: String? = nil, connectTimeoutMilliseconds: Int = 2_000,
     requestTimeoutMilliseconds: Int = 15_000, fallbackToLocal: Bool = true, retryIntervalMilliseconds: Int = 5_000,
-    fimFamily: FIMFamily? = nil, temperature: Double = 0, allowInsecureTLS: Bool = false
+    fimFamily: FIMFamily? = nil, temperature: Double = 0
   ) {
     self.kind = kind
     self.url = url
@@ -51,17 +49,16 @@ public struct RemoteBackendSettings: Sendable, Equatable {
     self.retryIntervalMilliseconds = retryIntervalMilliseconds
     self.fimFamily = fimFamily
     self.temperature = temperature
-    self.allowInsecureTLS = allowInsecureTLS
   }
 
   /// Settings from flat string keys, as a config file section or command-line options give them:
   /// `backend` (`local` gives nil), `url`, `model`, `api_key_env`, `timeout_ms` (the request timeout),
   /// `connect_timeout_ms`, `fallback` (`true`/`false`), `retry_ms`, `fim` (`qwen`, `starcoder`, `codellama`),
-  /// `temperature`, `insecure_tls`. Unknown keys are refused, so a typo does not silently keep a default.
+  /// `temperature`. Unknown keys are refused, so a typo does not silently keep a default.
   public static func from(dictionary: [String: String]) throws -> RemoteBackendSettings? {
     let known: Set<String> = [
       "backend", "url", "model", "api_key_env", "timeout_ms", "connect_timeout_ms", "fallback", "retry_ms", "fim",
-      "temperature", "insecure_tls",
+      "temperature",
     ]
     if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
       throw RemoteError(.badSettings, "unknown remote backend setting `\(unknown)`")
@@ -94,7 +91,6 @@ public struct RemoteBackendSettings: Sendable, Equatable {
     if let value = try milliseconds("connect_timeout_ms") { settings.connectTimeoutMilliseconds = value }
     if let value = try milliseconds("retry_ms") { settings.retryIntervalMilliseconds = value }
     if let value = try flag("fallback") { settings.fallbackToLocal = value }
-    if let value = try flag("insecure_tls") { settings.allowInsecureTLS = value }
     if let text = dictionary["fim"] { settings.fimFamily = try parseFamily(text) }
     if let text = dictionary["temperature"] {
       guard let value = Double(text), (0...2).contains(value) else {

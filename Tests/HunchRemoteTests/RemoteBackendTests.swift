@@ -333,3 +333,66 @@ final class RemoteFallbackTests: XCTestCase {
     XCTAssertTrue(message.contains("using the local model"), message)
   }
 }
+
+/// HTTPS is verified: a server with a self-signed certificate is refused, not trusted.
+final class RemoteTLSTests: XCTestCase {
+  func testASelfSignedServerIsRefused() throws {
+    let openssl = "/usr/bin/openssl"
+    guard FileManager.default.isExecutableFile(atPath: openssl) else { throw XCTSkip("openssl is not installed") }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hunch-tls-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let key = folder.appendingPathComponent("key.pem").path
+    let cert = folder.appendingPathComponent("cert.pem").path
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: openssl)
+    make.arguments = [
+      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1", "-keyout", key,
+      "-out", cert,
+    ]
+    make.standardError = FileHandle.nullDevice
+    make.standardOutput = FileHandle.nullDevice
+    try make.run()
+    make.waitUntilExit()
+    XCTAssertEqual(make.terminationStatus, 0)
+    // Borrow a free port, then let openssl's test server take it.
+    let probe = try FakeHTTPServer { _, _ in }
+    let port = probe.port
+    probe.stop()
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: openssl)
+    server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-www", "-quiet"]
+    server.standardError = FileHandle.nullDevice
+    server.standardOutput = FileHandle.nullDevice
+    try server.run()
+    defer {
+      server.terminate()
+      server.waitUntilExit()
+    }
+    // Something listens there (so a failure below is the certificate, not a refused connection).
+    let deadline = Date().addingTimeInterval(10)
+    while !Self.canConnect(port: port) && Date() < deadline { usleep(50_000) }
+    XCTAssertTrue(Self.canConnect(port: port))
+    let model = try RemoteCompletionModel.connect(
+      settings: RemoteBackendSettings(kind: .openAI, url: "https://127.0.0.1:\(port)"), localVocabulary: nil)
+    XCTAssertThrowsError(
+      try model.generate(
+        prompt: model.tokenize("x"), maxTokens: 4, stopTokens: [], isCancelled: { false }, onPiece: { _ in .continue })
+    ) { error in
+      // Refused at the handshake: the server counts as unreachable (so the fallback applies), never as trusted.
+      XCTAssertEqual((error as? RemoteError)?.code, .unreachable, "\(error)")
+    }
+  }
+
+  static func canConnect(port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+  }
+}
