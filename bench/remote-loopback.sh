@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Hunch's remote backends against a llama-server on loopback: per completion, the latency Hunch sees (engine total and
 # time to the first piece), how many tokens the server generated (its own /metrics counter) against max_tokens, and
-# how the request ended. Each case runs cold (the server's prompt cache erased first) and again warm (the same
-# request: the cache holds the whole prompt). Cases come from bench/cases/*.jsonl.
+# how the request ended. Each case runs cold (the server's prompt cache erased first), again warm (the same request:
+# the cache holds the whole prompt), and once more "uncut" on the native protocol: the stop rules still cut the text,
+# but the stream is read to its end, which is what the server would generate (and the client wait for) without the
+# early close. Cases come from bench/cases/*.jsonl.
 #
 #   bench/remote-loopback.sh [--cases N] [--threads T] [--port P] [--local]
 #
@@ -78,14 +80,16 @@ for i in range(count):
     chosen.append(pool[(i * 7) % len(pool)])
 
 ext = {"python": "py", "swift": "swift", "javascript": "js"}
-def run(case, backend):
+def run(case, backend, uncut=False):
     text = case["prefix"] + case["suffix"]
     line = case["prefix"].count("\n") + 1
     column = len(case["prefix"].split("\n")[-1]) + 1
     name = "case.%s:%d:%d" % (ext.get(case["language"], "txt"), line, column)
     args = [hunch, "complete", "--stdin", "--json", "--threads", threads, name]
     if backend != "local":
-        args += ["--backend", backend, "--url", url, "--no-fallback", "--timeout-ms", "120000"]
+        args += ["--backend", backend, "--url", url, "--no-fallback", "--timeout-ms", "300000"]
+    if uncut:
+        args.append("--read-to-end-after-stop")
     before = predicted_total()
     started = time.time()
     out = subprocess.run(args, input=text.encode(), capture_output=True, timeout=300)
@@ -117,10 +121,10 @@ print("%-22s %-12s %-5s %8s %8s %7s %7s %5s %6s %-14s" % (
     "case", "backend", "run", "total ms", "1st ms", "prompt", "cached", "gen", "server", "stop"))
 for case in chosen:
     for backend in backends:
-        for run_name in ["cold", "warm"]:
+        for run_name in ["cold", "warm"] + (["uncut"] if backend == "llama-server" else []):
             if run_name == "cold" and backend != "local":
                 erase_cache()
-            r = run(case, backend)
+            r = run(case, backend, uncut=run_name == "uncut")
             if "error" in r:
                 print("%-22s %-12s %-5s error: %s" % (case["id"], backend, run_name, r["error"]))
                 continue
@@ -138,7 +142,7 @@ def median(values):
 print()
 print("%-12s %-5s %10s %10s %12s %14s %12s" % ("backend", "run", "median ms", "mean ms", "server tokens", "max_tokens sum", "closed early"))
 for backend in backends:
-    for run_name in ["cold", "warm"]:
+    for run_name in ["cold", "warm", "uncut"]:
         rs = [r for r in rows[backend] if r["run"] == run_name]
         if not rs:
             continue

@@ -31,6 +31,9 @@ struct RemoteOptions: ParsableArguments {
   @Option(help: "FIM family of the remote model when the server cannot tell: qwen, starcoder, codellama.")
   var fim: String?
 
+  @Flag(help: .hidden)
+  var readToEndAfterStop = false
+
   /// The settings, or nil for the local backend.
   func settings() throws -> RemoteBackendSettings? {
     var values = ["backend": backend, "fallback": fallback ? "true" : "false"]
@@ -42,7 +45,9 @@ struct RemoteOptions: ParsableArguments {
     values["retry_ms"] = retryMs.map(String.init)
     values["fim"] = fim
     do {
-      return try RemoteBackendSettings.from(dictionary: values)
+      var settings = try RemoteBackendSettings.from(dictionary: values)
+      settings?.readToEndAfterStop = readToEndAfterStop
+      return settings
     } catch let error as RemoteError {
       throw ValidationError(error.message)
     }

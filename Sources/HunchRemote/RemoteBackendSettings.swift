@@ -32,6 +32,9 @@ public struct RemoteBackendSettings: Sendable, Equatable {
   /// The FIM family when the server cannot tell (OpenAI-compatible servers have no vocabulary endpoint).
   public var fimFamily: FIMFamily?
   public var temperature: Double
+  /// For measurements only: after the stop rules fire, keep reading the stream to its end (unused) instead of
+  /// closing it, to see what the server would have generated without the early stop.
+  public var readToEndAfterStop = false
 
   public init(
     kind: RemoteBackendKind, url: String = RemoteBackendSettings.defaultURL, model: String? = nil,

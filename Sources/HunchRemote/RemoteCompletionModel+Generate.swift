@@ -54,6 +54,8 @@ extension RemoteCompletionModel {
     var tokens: [Int32] = []
     var finish: GenerationFinish?
     var firstPiece: Date?
+    // With `readToEndAfterStop` (a benchmark knob) the stream is read to its end after the stop, unused.
+    var stoppedAt: GenerationFinish?
     reading: while finish == nil {
       let chunk: Data?
       do {
@@ -69,6 +71,15 @@ extension RemoteCompletionModel {
         events = parser.finish().map { [$0] } ?? []
       }
       for event in events {
+        if stoppedAt != nil {
+          if event.data == "[DONE]" { break reading }
+          var ignored = RemoteGenerationStats()
+          let update = try decode(event.data, stats: &ignored)
+          stats.serverPredictedTokens = ignored.serverPredictedTokens ?? stats.serverPredictedTokens
+          stats.chunksAfterStop += 1
+          if update.finish != nil { break reading }
+          continue
+        }
         if event.event == "error" {
           throw RemoteError(.badResponse, "the server reported an error mid-stream", cause: String(event.data.prefix(300)))
         }
@@ -87,6 +98,10 @@ extension RemoteCompletionModel {
           if firstPiece == nil { firstPiece = Date() }
           text += update.text
           if onPiece(update.text) == .stop {
+            if settings.readToEndAfterStop {
+              stoppedAt = .stoppedByCaller
+              continue
+            }
             finish = .stoppedByCaller
             break reading
           }
@@ -102,8 +117,9 @@ extension RemoteCompletionModel {
       }
       if chunk == nil { break }
     }
+    if let stoppedAt { finish = stoppedAt }
     // Closing here (not at the server's leisure) is what stops the server's generation early.
-    stats.closedEarly = finish == .stoppedByCaller || finish == .cancelled
+    stats.closedEarly = stoppedAt == nil && (finish == .stoppedByCaller || finish == .cancelled)
     stream.cancel()
     let end = Date()
     stats.firstPieceMilliseconds = (firstPiece ?? end).timeIntervalSince(start) * 1000

@@ -19,6 +19,8 @@ public struct RemoteGenerationStats: Sendable, Equatable, Codable {
   public var totalMilliseconds = 0.0
   /// True when Hunch closed the stream before the server finished.
   public var closedEarly = false
+  /// Events read after the stop rules fired (only with `readToEndAfterStop`).
+  public var chunksAfterStop = 0
   public var maxTokens = 0
   /// True when prompts went as the server's own token ids (a matching local vocabulary), false when as text.
   public var promptAsTokenIDs = false

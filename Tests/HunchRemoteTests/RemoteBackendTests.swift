@@ -152,6 +152,21 @@ final class RemoteStreamingTests: XCTestCase {
     XCTAssertFalse(logs.items.joined().contains(Self.key))
   }
 
+  func testReadingToTheEndAfterTheStopKeepsTheTextButNotTheEarlyClose() throws {
+    let sent = Collector<Int>()
+    let pieces = ["s", "um", "(", "items", ")", "\n"] + Array(repeating: "x", count: 30)
+    let server = try Self.openAIServer(pieces: pieces, gapMilliseconds: 0, sent: sent)
+    defer { server.stop() }
+    var settings = RemoteBackendSettings(kind: .openAI, url: server.url)
+    settings.readToEndAfterStop = true
+    let model = try RemoteCompletionModel.connect(settings: settings, localVocabulary: nil)
+    let result = try CompletionEngine().complete(document(), model: model, oracle: PlainTextSyntaxOracle())
+    XCTAssertEqual(result.text, "sum(items)")
+    XCTAssertFalse(model.lastStats.closedEarly)
+    XCTAssertEqual(model.lastStats.chunksAfterStop, 31)
+    XCTAssertEqual(sent.items, [pieces.count])
+  }
+
   func testCancellationAbortsTheRequest() throws {
     let sent = Collector<Int>()
     let server = try Self.openAIServer(pieces: Array(repeating: "a", count: 300), sent: sent)
