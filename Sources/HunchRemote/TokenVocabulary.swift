@@ -78,8 +78,7 @@ public enum KnownSpecialTokens {
 }
 
 /// Stands in for the server's tokenizer when Hunch has no copy of it: text is cut into pieces that cost about what a
-/// code BPE charges (identifier parts of up to 4 characters with their leading space, runs of indentation, single
-/// newlines, punctuation pairs), so budgets come out close, and every id maps back to its exact text, so a prompt
+/// code BPE charges (see `cut`), so budgets come out close, and every id maps back to its exact text, so a prompt
 /// survives the round trip. Special tokens keep the ids given (the server's own when it told us).
 public final class ApproximateVocabulary: TokenVocabulary, @unchecked Sendable {
   public let specialTokens: [String: Int32]
@@ -128,7 +127,10 @@ public final class ApproximateVocabulary: TokenVocabulary, @unchecked Sendable {
     }
   }
 
-  /// The pieces `tokenize` gives ids to; they concatenate back to `text`.
+  /// The pieces `tokenize` gives ids to; they concatenate back to `text`. The cuts imitate a code BPE such as
+  /// Qwen2.5's: words of up to 8 characters with one leading space, punctuation runs of up to 3 characters (also with
+  /// one leading space), a newline joined to the punctuation before it, whitespace runs. On the bench cases this lands
+  /// within about a fifth of Qwen2.5's count (a test holds it to a quarter).
   static func cut(_ text: String) -> [String] {
     enum Kind { case word, blank, newline, other }
     func kind(_ c: Character) -> Kind {
@@ -141,17 +143,23 @@ public final class ApproximateVocabulary: TokenVocabulary, @unchecked Sendable {
     var current = ""
     var currentKind = Kind.other
     var wordLength = 0
+    func flush() {
+      if !current.isEmpty { result.append(current) }
+      current = ""
+    }
     for c in text {
-      let k = kind(c)
-      switch k {
+      switch kind(c) {
       case .newline:
-        if !current.isEmpty { result.append(current) }
-        result.append(String(c))
-        current = ""
+        if currentKind == .other && !current.isEmpty {
+          current.append(c)
+          flush()
+        } else {
+          flush()
+          result.append(String(c))
+        }
         currentKind = .newline
       case .word:
-        // A single space joins the word after it, as BPE vocabularies do (" foo").
-        if currentKind == .word && wordLength < 4 {
+        if currentKind == .word && wordLength < 8 {
           current.append(c)
           wordLength += 1
         } else if currentKind == .blank && current == " " {
@@ -159,7 +167,7 @@ public final class ApproximateVocabulary: TokenVocabulary, @unchecked Sendable {
           currentKind = .word
           wordLength = 1
         } else {
-          if !current.isEmpty { result.append(current) }
+          flush()
           current = String(c)
           currentKind = .word
           wordLength = 1
@@ -168,21 +176,24 @@ public final class ApproximateVocabulary: TokenVocabulary, @unchecked Sendable {
         if currentKind == .blank && current.count < 16 {
           current.append(c)
         } else {
-          if !current.isEmpty { result.append(current) }
+          flush()
           current = String(c)
           currentKind = .blank
         }
       case .other:
-        if currentKind == .other && current.count < 2 && !current.isEmpty {
+        if currentKind == .other && !current.isEmpty && current.count < 3 {
           current.append(c)
+        } else if currentKind == .blank && current == " " {
+          current.append(c)
+          currentKind = .other
         } else {
-          if !current.isEmpty { result.append(current) }
+          flush()
           current = String(c)
           currentKind = .other
         }
       }
     }
-    if !current.isEmpty { result.append(current) }
+    flush()
     return result
   }
 }
