@@ -112,7 +112,7 @@ struct Complete: ParsableCommand {
     if let remoteSettings = try remote.settings() {
       // The local model is the fallback and its vocabulary the tokenizer, when there is one.
       let modelPath = try? ModelLocator.resolve(model)
-      var engine = modelPath.map { LocalModelSettings(modelPath: $0) }?.engine ?? LocalModelSettings(modelPath: "").engine
+      var engine = LocalModelSettings(modelPath: modelPath ?? "").engine
       if let maxTokens { engine.maxTokens = maxTokens }
       let local = modelPath.map { path -> CompletionService in
         var settings = LocalModelSettings(modelPath: path)

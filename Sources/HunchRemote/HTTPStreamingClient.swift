@@ -151,7 +151,8 @@ final class HTTPResponseStream: @unchecked Sendable {
       case .timedOut: return RemoteError(.timedOut, "the request timed out")
       case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
         .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-        return RemoteError(.unreachable, "the TLS connection failed (certificate not trusted?)", cause: "\(urlError.code)")
+        return RemoteError(
+          .unreachable, "the TLS connection failed (certificate not trusted?)", cause: "\(urlError.code)")
       case .unknown where !connected:
         // libcurl's certificate failures reach us as an unknown URLError.
         return RemoteError(

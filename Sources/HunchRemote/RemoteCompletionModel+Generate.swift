@@ -81,7 +81,8 @@ extension RemoteCompletionModel {
           continue
         }
         if event.event == "error" {
-          throw RemoteError(.badResponse, "the server reported an error mid-stream", cause: String(event.data.prefix(300)))
+          throw RemoteError(
+            .badResponse, "the server reported an error mid-stream", cause: String(event.data.prefix(300)))
         }
         if event.data == "[DONE]" {
           finish = finish ?? .stopToken(-1)
@@ -182,7 +183,8 @@ extension RemoteCompletionModel {
       throw RemoteError(.badResponse, "an event is not a JSON object", cause: String(data.prefix(200)))
     }
     if let error = object["error"] {
-      throw RemoteError(.badResponse, "the server reported an error", cause: String(describing: error).prefix(300).description)
+      throw RemoteError(
+        .badResponse, "the server reported an error", cause: String(describing: error).prefix(300).description)
     }
     var update = StreamUpdate()
     if let timings = object["timings"] as? [String: Any] {

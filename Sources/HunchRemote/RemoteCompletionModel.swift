@@ -189,7 +189,9 @@ public final class RemoteCompletionModel: CompletionModel, @unchecked Sendable {
     for (name, id) in local.specialTokens where KnownSpecialTokens.names.contains(name) && serverSpecials[name] != id {
       return false
     }
-    let (mine, theirs) = (PromptFormat.detect(specialTokens: local.specialTokens), PromptFormat.detect(specialTokens: serverSpecials))
+    let (mine, theirs) = (
+      PromptFormat.detect(specialTokens: local.specialTokens), PromptFormat.detect(specialTokens: serverSpecials)
+    )
     guard mine.family == theirs.family, mine.prefix == theirs.prefix, mine.suffix == theirs.suffix,
       mine.middle == theirs.middle, mine.fileSeparator == theirs.fileSeparator
     else { return false }

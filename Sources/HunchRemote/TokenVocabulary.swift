@@ -67,8 +67,10 @@ public enum KnownSpecialTokens {
   public static func names(of family: FIMFamily) -> [String] {
     switch family {
     case .qwen:
-      return ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>",
-        "<|endoftext|>"]
+      return [
+        "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>",
+        "<|endoftext|>",
+      ]
     case .starCoder:
       return ["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<fim_pad>", "<reponame>", "<file_sep>", "<|endoftext|>"]
     case .codeLlama: return ["<PRE>", "<SUF>", "<MID>", "<EOT>", "</s>"]

@@ -50,7 +50,8 @@ public final class RemoteCompletionService: CompletionServing, @unchecked Sendab
     settings: RemoteBackendSettings, local: CompletionService?, localVocabularyPath: String? = nil,
     engineConfig: CompletionConfig? = nil, oracle: any SyntaxOracle = TreeSitterSyntaxOracle(),
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    onNotice: @escaping @Sendable (RemoteNotice) -> Void = { _ in }, log: @escaping @Sendable (String) -> Void = { _ in }
+    onNotice: @escaping @Sendable (RemoteNotice) -> Void = { _ in },
+    log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.settings = settings
     self.local = local

@@ -262,7 +262,9 @@ final class LanguageServerProcess: @unchecked Sendable {
       buffer.append(chunk)
       while let headerEnd = buffer.range(of: Data("\r\n\r\n".utf8)) {
         let header = String(decoding: buffer[buffer.startIndex..<headerEnd.lowerBound], as: UTF8.self)
-        guard let lengthLine = header.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+        guard
+          let lengthLine = header.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }
+          ),
           let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
         else { return }
         let bodyStart = headerEnd.upperBound

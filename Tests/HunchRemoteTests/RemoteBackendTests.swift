@@ -56,7 +56,8 @@ final class RemoteSettingsTests: XCTestCase {
     XCTAssertEqual(settings.requestTimeoutMilliseconds, 5000)
     XCTAssertFalse(settings.fallbackToLocal)
     XCTAssertEqual(settings.fimFamily, .starCoder)
-    XCTAssertEqual(try RemoteBackendSettings.from(dictionary: ["backend": "llama-server"])?.url, "http://127.0.0.1:8080")
+    XCTAssertEqual(
+      try RemoteBackendSettings.from(dictionary: ["backend": "llama-server"])?.url, "http://127.0.0.1:8080")
     XCTAssertThrowsError(try RemoteBackendSettings.from(dictionary: ["backend": "llama-server", "api_key": "x"]))
     XCTAssertThrowsError(try RemoteBackendSettings.from(dictionary: ["backend": "vllm"]))
     XCTAssertThrowsError(try RemoteBackendSettings.from(dictionary: ["backend": "openai", "url": "ftp://x"]))
@@ -171,7 +172,9 @@ final class RemoteStreamingTests: XCTestCase {
     let body = try XCTUnwrap(request.json)
     let prompt = try XCTUnwrap(body["prompt"] as? String)
     XCTAssertEqual(
-      prompt, "<|file_sep|>t.py\n<|fim_prefix|>def total(items):\n    result =<|fim_suffix|>\n    return result\n<|fim_middle|>")
+      prompt,
+      "<|file_sep|>t.py\n<|fim_prefix|>def total(items):\n    result =<|fim_suffix|>\n    return result\n<|fim_middle|>"
+    )
     XCTAssertEqual(body["stream"] as? Bool, true)
     XCTAssertEqual(body["model"] as? String, "coder")
     XCTAssertEqual(body["max_tokens"] as? Int, CompletionConfig().maxTokens)
@@ -228,8 +231,10 @@ final class RemoteStreamingTests: XCTestCase {
 
   func testLlamaServerNativeProtocol() throws {
     // Specials as the server would list them, and a stream that ends with a FIM stop token.
-    let specials = ["<|fim_prefix|>": 151659, "<|fim_suffix|>": 151660, "<|fim_middle|>": 151661, "<|endoftext|>": 151643,
-      "<|file_sep|>": 151664]
+    let specials = [
+      "<|fim_prefix|>": 151659, "<|fim_suffix|>": 151660, "<|fim_middle|>": 151661, "<|endoftext|>": 151643,
+      "<|file_sep|>": 151664,
+    ]
     let sent = Collector<Int>()
     let server = try FakeHTTPServer { request, responder in
       switch request.path {
@@ -247,11 +252,13 @@ final class RemoteStreamingTests: XCTestCase {
       case "/completion":
         responder.startChunked()
         var count = 0
-        for (text, id) in [("return", 470), (" a", 264), (" +", 488), (" b", 293), ("", 151664)] + Array(
-          repeating: ("z", 89), count: 100)
+        for (text, id) in [("return", 470), (" a", 264), (" +", 488), (" b", 293), ("", 151664)]
+          + Array(
+            repeating: ("z", 89), count: 100)
         {
           let event: [String: Any] = [
-            "content": text, "tokens": [id], "stop": false, "timings": ["predicted_n": count + 1, "cache_n": 7, "prompt_n": 5],
+            "content": text, "tokens": [id], "stop": false,
+            "timings": ["predicted_n": count + 1, "cache_n": 7, "prompt_n": 5],
           ]
           let json = String(decoding: try! JSONSerialization.data(withJSONObject: event), as: UTF8.self)
           guard responder.chunk("data: \(json)\n\n") else { break }
@@ -434,7 +441,9 @@ final class RemoteTLSTests: XCTestCase {
     address.sin_port = port.bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     } == 0
   }
 }
