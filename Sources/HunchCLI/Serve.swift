@@ -44,7 +44,17 @@ struct Serve: AsyncParsableCommand {
     // A missing model is not fatal: the server still runs (and says how to fix it) so the editor stays usable.
     let provider: any CompletionProvider
     var warning: String?
-    if let remoteSettings = try remote.settings() {
+    var remoteSettings = try remote.settings()
+    if let settings = remoteSettings {
+      // An unset key variable would fail every request: say so once and complete locally instead.
+      do {
+        _ = try settings.apiKey()
+      } catch let error as RemoteError {
+        warning = "Hunch cannot use the completion server: \(error.message); completions run locally."
+        remoteSettings = nil
+      }
+    }
+    if let remoteSettings {
       // The local model is optional here: it is the fallback and the tokenizer, loaded only when first needed.
       let local = (try? ModelLocator.resolve(model)).map { path -> CompletionService in
         var settings = LocalModelSettings(modelPath: path)
@@ -76,7 +86,8 @@ struct Serve: AsyncParsableCommand {
         provider = EngineCompletionProvider(service: service)
       } catch {
         provider = NoModelCompletionProvider()
-        warning = "Hunch has no model, so suggestions are empty: \(error)"
+        warning = [warning, "Hunch has no model, so suggestions are empty: \(error)"].compactMap { $0 }
+          .joined(separator: " ")
       }
     }
     let server = LanguageServer(

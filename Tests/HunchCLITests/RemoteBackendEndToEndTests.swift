@@ -116,6 +116,38 @@ final class RemoteBackendEndToEndTests: XCTestCase {
   }
 }
 
+extension RemoteBackendEndToEndTests {
+  func testAnUnsetKeyVariableIsOneWarningAndLocalCompletions() throws {
+    _ = try TestModels.require("qwen2.5-coder-0.5b")
+    let variable = "HUNCH_TEST_UNSET_KEY_\(getpid())"
+    let lsp = try LanguageServerProcess(arguments: [
+      "serve", "--stdio", "--backend", "openai", "--url", "http://127.0.0.1:9", "--api-key-env", variable,
+    ])
+    defer { lsp.stop() }
+    _ = try lsp.request("initialize", ["processId": NSNull(), "rootUri": NSNull(), "capabilities": [:]])
+    lsp.notify("initialized", [:])
+    let text = "def add(a, b):\n    return \n"
+    lsp.notify(
+      "textDocument/didOpen",
+      ["textDocument": ["uri": "file:///tmp/add.py", "languageId": "python", "version": 1, "text": text]])
+    let answer = try lsp.request(
+      "textDocument/inlineCompletion",
+      ["textDocument": ["uri": "file:///tmp/add.py"], "position": ["line": 1, "character": 11]])
+    let items = (answer["result"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+    let deadline = Date().addingTimeInterval(10)
+    while lsp.notifications("window/showMessage").isEmpty && Date() < deadline { usleep(20_000) }
+    let messages = lsp.notifications("window/showMessage").compactMap {
+      ($0["params"] as? [String: Any])?["message"] as? String
+    }
+    XCTAssertEqual(messages.count, 1, "\(messages)")
+    XCTAssertTrue(messages.first?.contains(variable) ?? false, "\(messages)")
+    XCTAssertTrue(messages.first?.contains("run locally") ?? false, "\(messages)")
+    // The local engine answered; the server at the discard port was never tried (that would add an "unreachable"
+    // message).
+    XCTAssertTrue((items.first?["insertText"] as? String)?.contains("a") ?? false, "\(items)")
+  }
+}
+
 /// A llama-server child process with the 0.5B model on a loopback port.
 final class LlamaServer: @unchecked Sendable {
   let process = Process()
