@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/hunch"
-server="$cache/llama.cpp-0.3.36/bin/llama-server"
+server="${HUNCH_LLAMA_CPP_DIR:-$cache/llama.cpp-0.3.36}/bin/llama-server"
 model="$cache/models/qwen2.5-coder-0.5b.gguf"
 hunch="$root/.build/release/hunch"
 [ -x "$server" ] || { echo "llama-server is not built: run bench/build-llama-cpp.sh" >&2; exit 1; }

@@ -157,9 +157,13 @@ final class LlamaServer: @unchecked Sendable {
   let logURL: URL
   var url: String { "http://127.0.0.1:\(port)" }
 
+  /// Where bench/build-llama-cpp.sh puts it: `$HUNCH_LLAMA_CPP_DIR`, else the cache folder.
   static var binary: String {
-    let models = URL(fileURLWithPath: TestModels.path("x")).deletingLastPathComponent().deletingLastPathComponent()
-    return models.appendingPathComponent("llama.cpp-0.3.36/bin/llama-server").path
+    if let folder = ProcessInfo.processInfo.environment["HUNCH_LLAMA_CPP_DIR"], !folder.isEmpty {
+      return folder + "/bin/llama-server"
+    }
+    let cache = URL(fileURLWithPath: TestModels.path("x")).deletingLastPathComponent().deletingLastPathComponent()
+    return cache.appendingPathComponent("llama.cpp-0.3.36/bin/llama-server").path
   }
 
   static func start(port: Int? = nil) throws -> LlamaServer {
