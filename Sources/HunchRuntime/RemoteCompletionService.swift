@@ -22,7 +22,7 @@ public enum RemoteNotice: Sendable, Equatable {
 
 /// Completions from a remote server, with the engine (context, prompt, stop rules, clean-up) running here.
 ///
-/// When the server cannot be reached, requests go to the local model (if `fallbackToLocal` and a local model is
+/// When the server cannot be reached (or answers with errors), requests go to the local model (if `fallbackToLocal` and a local model is
 /// configured) or get an empty answer; the server is tried again after `retryIntervalMilliseconds`, by a cheap health
 /// probe rather than a full request. `onNotice` hears of the outage once and of the recovery once.
 public final class RemoteCompletionService: CompletionServing, @unchecked Sendable {
@@ -133,7 +133,9 @@ public final class RemoteCompletionService: CompletionServing, @unchecked Sendab
       lastBackend = "remote"
       lastRemoteStats = model.lastStats
       return (result, Self.stats(model.lastStats, result: result))
-    } catch let error as RemoteError where error.meansServerDown {
+    } catch let error as RemoteError where error.code != .badSettings {
+      // Down, or answering with errors (a rejected key, a server that is not what the settings say): either way the
+      // user hears of it once and gets the fallback, not an error per keystroke.
       markDown(error)
       return try fallback(request, isCancelled: isCancelled)
     }
@@ -141,13 +143,14 @@ public final class RemoteCompletionService: CompletionServing, @unchecked Sendab
 
   private func markDown(_ error: RemoteError) {
     downUntil = Date().addingTimeInterval(Double(settings.retryIntervalMilliseconds) / 1000)
-    log("remote: \(settings.displayURL) is down (\(error))")
+    log("remote: \(settings.displayURL) is not usable (\(error))")
     guard !announcedDown else { return }
     announcedDown = true
     let meanwhile =
       settings.fallbackToLocal && local != nil
       ? "using the local model until it is back" : "no suggestions until it is back"
-    onNotice(.serverDown("Hunch: the completion server at \(settings.displayURL) is unreachable; \(meanwhile)."))
+    let problem = error.meansServerDown ? "is unreachable" : "fails (\(error.message))"
+    onNotice(.serverDown("Hunch: the completion server at \(settings.displayURL) \(problem); \(meanwhile)."))
   }
 
   private func fallback(_ request: CompletionRequest, isCancelled: @escaping () -> Bool) throws

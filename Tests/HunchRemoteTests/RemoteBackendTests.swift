@@ -330,6 +330,30 @@ final class RemoteStreamingTests: XCTestCase {
     XCTAssertFalse(logs.items.joined().contains(Self.key))
   }
 
+  func testARejectedKeyIsOneNoticeNotAnErrorPerRequest() throws {
+    let server = try FakeHTTPServer { _, responder in
+      responder.respond(status: 401, body: "{\"error\":\"invalid api key\"}")
+    }
+    defer { server.stop() }
+    let notices = Collector<RemoteNotice>()
+    let service = RemoteCompletionService(
+      settings: RemoteBackendSettings(
+        kind: .openAI, url: server.url, apiKeyEnvironmentVariable: "K", retryIntervalMilliseconds: 0),
+      local: nil, oracle: PlainTextSyntaxOracle(), environment: ["K": Self.key], onNotice: { notices.append($0) })
+    for _ in 0..<3 {
+      XCTAssertEqual(try service.complete(document()).result.text, "")
+      XCTAssertEqual(service.lastBackend, "none")
+    }
+    // With a retry interval of 0 every later request probes the server first (401 there too), so only the first one
+    // was a completion; the user heard of the failure once.
+    XCTAssertEqual(server.requests.filter { $0.path == "/v1/completions" }.count, 1)
+    XCTAssertEqual(server.requests.filter { $0.path == "/v1/models" }.count, 2)
+    XCTAssertEqual(notices.items.count, 1)
+    guard case .serverDown(let message) = notices.items.first else { return XCTFail("\(notices.items)") }
+    XCTAssertTrue(message.contains("401") && message.contains("API key"), message)
+    XCTAssertFalse(message.contains(Self.key))
+  }
+
   func testHTTPErrorsAreReportedWithoutTheKey() throws {
     let server = try FakeHTTPServer { _, responder in
       responder.respond(status: 401, body: "{\"error\":\"invalid api key\"}")
