@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers (see docs/architecture.md); dependencies point down only:
-//   HunchCLI → HunchRuntime → HunchLSP, HunchCompletion, HunchSyntax, HunchInference
+//   HunchCLI → HunchRuntime → HunchLSP, HunchCompletion, HunchSyntax, HunchInference, HunchRemote → HunchCompletion
 //   HunchLSP → HunchSettings (the settings file and keys, no other dependencies)
 //   HunchInference → HunchGGUF → HunchKernels → CHunchKernels; HunchProvisioning (fetching models) stands beside.
 let package = Package(
@@ -27,17 +27,18 @@ let package = Package(
     .target(name: "HunchSettings"),
     .target(name: "HunchLSP", dependencies: ["HunchSettings"]),
     .target(name: "HunchCompletion"),
+    .target(name: "HunchRemote", dependencies: ["HunchCompletion"]),
     .target(
       name: "HunchRuntime",
       dependencies: [
-        "HunchCompletion", "HunchInference", "HunchSyntax", "HunchLSP", "HunchGGUF", "HunchProvisioning",
+        "HunchCompletion", "HunchInference", "HunchSyntax", "HunchLSP", "HunchGGUF", "HunchProvisioning", "HunchRemote",
         "HunchSettings",
       ]),
     .executableTarget(
       name: "HunchCLI",
       dependencies: [
         "HunchProvisioning", "HunchGGUF", "HunchInference", "HunchSyntax", "HunchLSP", "HunchCompletion", "HunchRuntime",
-        "HunchSettings", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "HunchRemote", "HunchSettings", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(name: "HunchTestSupport", dependencies: ["HunchGGUF", "HunchKernels"]),
@@ -50,6 +51,8 @@ let package = Package(
     .testTarget(name: "HunchSettingsTests", dependencies: ["HunchSettings"]),
     .testTarget(name: "HunchCompletionTests", dependencies: ["HunchCompletion"]),
     .testTarget(name: "HunchRuntimeTests", dependencies: ["HunchRuntime", "HunchTestSupport"]),
+    .testTarget(
+      name: "HunchRemoteTests", dependencies: ["HunchRemote", "HunchRuntime", "HunchCompletion", "HunchTestSupport"]),
     .testTarget(name: "HunchCLITests", dependencies: ["HunchTestSupport", "HunchGGUF"]),
   ]
 )

@@ -3,6 +3,7 @@ import Foundation
 import HunchCompletion
 import HunchInference
 import HunchProvisioning
+import HunchRemote
 import HunchRuntime
 import HunchSettings
 import HunchSyntax
@@ -83,6 +84,9 @@ struct Complete: ParsableCommand {
   @Flag(help: "Decode plainly, without speculative decoding.")
   var noSpeculative = false
 
+  @OptionGroup(title: "Remote backend")
+  var remote: RemoteOptions
+
   func validate() throws {
     if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -114,14 +118,43 @@ struct Complete: ParsableCommand {
     if noSpeculative { commandLine.speculative = false }
     let (userSettings, warnings) = UserSettings.load(commandLine: commandLine)
     for warning in warnings { FileHandle.standardError.write(Data("hunch: \(warning)\n".utf8)) }
-    let settings = try LocalModelSettings(modelPath: try ModelLocator.resolve(userSettings.model))
-      .applying(userSettings)
-    let service = CompletionService(settings: settings, oracle: TreeSitterSyntaxOracle(registry: registry))
+    let oracle = TreeSitterSyntaxOracle(registry: registry)
     let document = OpenDocument(path: location.path, languageID: languageID, text: text)
-    let (result, stats) = try service.complete(CompletionRequest(document: document, cursor: cursor))
+    let request = CompletionRequest(document: document, cursor: cursor)
+    let result: CompletionResult
+    let stats: GenerationStats
+    var backendName = "local"
+    var remoteStats: RemoteGenerationStats?
+    if let remoteSettings = try remote.settings(file: userSettings) {
+      // The local model is the fallback and its vocabulary the tokenizer, when there is one.
+      let modelPath = try? ModelLocator.resolve(userSettings.model)
+      let localSettings = try? LocalModelSettings(modelPath: modelPath ?? "").applying(userSettings)
+      let engine = localSettings?.engine ?? LocalModelSettings(modelPath: "").engine
+      let local = modelPath.flatMap { path -> CompletionService? in
+        guard var settings = localSettings else { return nil }
+        settings.modelPath = path
+        return CompletionService(settings: settings, oracle: oracle)
+      }
+      let service = RemoteCompletionService(
+        settings: remoteSettings, local: local, engineConfig: engine, oracle: oracle,
+        onNotice: { notice in
+          if case .serverDown(let message) = notice { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        })
+      (result, stats) = try service.complete(request)
+      backendName = service.lastBackend
+      remoteStats = service.lastRemoteStats
+    } else {
+      let settings = try LocalModelSettings(modelPath: try ModelLocator.resolve(userSettings.model))
+        .applying(userSettings)
+      let service = CompletionService(settings: settings, oracle: oracle)
+      (result, stats) = try service.complete(request)
+    }
 
     if json {
-      print(try CompletionReport(result: result, stats: stats, text: text, languageID: languageID).json())
+      var report = CompletionReport(result: result, stats: stats, text: text, languageID: languageID)
+      report.backend = backendName
+      report.remote = remoteStats
+      print(try report.json())
     } else {
       print(result.text)
     }
@@ -152,6 +185,10 @@ struct CompletionReport: Encodable {
   let totalMilliseconds: Double
   /// Per drafter: verification steps, tokens drafted and accepted.
   let drafters: [DrafterStats]
+  /// Which backend answered: local, remote, or none (server down, no fallback).
+  var backend = "local"
+  /// The remote server's measurements, when it answered.
+  var remote: RemoteGenerationStats?
 
   init(result: CompletionResult, stats: GenerationStats, text: String, languageID: String) {
     let d = result.diagnostics

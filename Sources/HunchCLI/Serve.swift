@@ -3,6 +3,7 @@ import Foundation
 import HunchGGUF
 import HunchLSP
 import HunchProvisioning
+import HunchRemote
 import HunchRuntime
 import HunchSettings
 
@@ -39,6 +40,9 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "Also append the log to this file.")
   var logFile: String?
 
+  @OptionGroup(title: "Remote backend")
+  var remote: RemoteOptions
+
   func validate() throws {
     // Bare `hunch` lands here (serve is the default subcommand): show the overview rather than an error.
     guard stdio else { throw CleanExit.helpRequest(Hunch.self) }
@@ -66,18 +70,52 @@ struct Serve: AsyncParsableCommand {
     let provider: any CompletionProvider
     var warnings = settingsWarnings
     for warning in settingsWarnings { log.error(warning) }
+    var remoteSettings: RemoteBackendSettings?
     do {
-      let path = try ModelLocator.resolve(settings.model)
-      // Refuse a missing or malformed file now, with a message the user sees, not at the first completion.
-      _ = try GGUFFile(path: path)
-      let service = CompletionService(settings: try LocalModelSettings(modelPath: path).applying(settings))
-      service.preload { error in
-        if let error { log.error("cannot load the model: \(error)") }
-      }
-      provider = EngineCompletionProvider(service: service)
+      remoteSettings = try remote.settings(file: settings)
     } catch {
-      provider = NoModelCompletionProvider()
-      warnings.append("Hunch has no model, so suggestions are empty: \(error)")
+      warnings.append("Hunch ignored the remote backend settings: \(error); completions run locally.")
+    }
+    if let chosen = remoteSettings {
+      // An unset key variable would fail every request: say so once and complete locally instead.
+      do {
+        _ = try chosen.apiKey()
+      } catch let error as RemoteError {
+        warnings.append("Hunch cannot use the completion server: \(error.message); completions run locally.")
+        remoteSettings = nil
+      }
+    }
+    if let remoteSettings {
+      // The local model is optional here: it is the fallback and the tokenizer, loaded only when first needed.
+      let local = (try? ModelLocator.resolve(settings.model)).flatMap { path -> CompletionService? in
+        guard let local = try? LocalModelSettings(modelPath: path).applying(settings) else { return nil }
+        return CompletionService(settings: local)
+      }
+      let service = RemoteCompletionService(
+        settings: remoteSettings, local: local,
+        onNotice: { notice in
+          switch notice {
+          case .serverDown(let message): connection.notify(ShowMessageNotification(type: 2, message: message))
+          case .serverBack(let message): connection.notify(LogMessageNotification(type: 3, message: message))
+          }
+        },
+        log: { line in log.info(line) })
+      log.info("completions from \(remoteSettings.kind.rawValue) at \(remoteSettings.displayURL)")
+      provider = EngineCompletionProvider(service: service)
+    } else {
+      do {
+        let path = try ModelLocator.resolve(settings.model)
+        // Refuse a missing or malformed file now, with a message the user sees, not at the first completion.
+        _ = try GGUFFile(path: path)
+        let service = CompletionService(settings: try LocalModelSettings(modelPath: path).applying(settings))
+        service.preload { error in
+          if let error { log.error("cannot load the model: \(error)") }
+        }
+        provider = EngineCompletionProvider(service: service)
+      } catch {
+        provider = NoModelCompletionProvider()
+        warnings.append("Hunch has no model, so suggestions are empty: \(error)")
+      }
     }
     let server = LanguageServer(
       connection: connection, provider: provider,

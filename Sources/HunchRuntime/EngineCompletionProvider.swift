@@ -4,43 +4,58 @@ import HunchLSP
 import HunchProvisioning
 import HunchSettings
 
-/// Answers the language server's completion requests with the completion engine and the local model.
+/// Answers the language server's completion requests with the completion engine and the local model (or a remote
+/// server, through `RemoteCompletionService`).
 public struct EngineCompletionProvider: CompletionProvider {
-  public let service: CompletionService
+  public let service: any CompletionServing
+  /// The local service, when the local engine answers (for settings, loading and status).
+  private let local: CompletionService?
   /// The settings the server started with (command line and settings file); editor settings layer over these.
-  public let baseSettings: LocalModelSettings
+  private let baseSettings: LocalModelSettings?
 
-  public init(service: CompletionService) {
+  public init(service: any CompletionServing) {
     self.service = service
-    baseSettings = service.settings
+    local = service as? CompletionService
+    baseSettings = local?.settings
   }
 
   public func prepare() async throws {
-    if let problem = await service.settingsProblem {
-      throw CompletionError(.modelFailed, "the settings name a model that is not there; the previous one stays", cause: "\(problem)")
+    guard let local else { return }
+    if let problem = await local.settingsProblem {
+      throw CompletionError(
+        .modelFailed, "the settings name a model that is not there; the previous one stays", cause: "\(problem)")
     }
     do {
-      try await service.loadAsync()
+      try await local.loadAsync()
     } catch {
       throw CompletionError(
         .modelFailed,
-        "cannot load the model \(service.settings.modelPath): \(error). To fix: `hunch models pull "
+        "cannot load the model \(local.settings.modelPath): \(error). To fix: `hunch models pull "
           + "\(ModelCatalog.defaultModelName)`, or set `model` to a GGUF file")
     }
   }
 
   public func apply(settings: HunchSettings) async -> Bool {
+    // A remote backend is chosen at start (command line and settings file); the editor's settings tune the local one.
+    guard let local, let baseSettings else { return false }
     do {
-      return await service.reconfigure(try baseSettings.applying(settings))
+      return await local.reconfigure(try baseSettings.applying(settings))
     } catch {
       // The model named in the settings is not there: keep the current one; `prepare` tells the user why.
-      await service.noteSettingsProblem(error)
+      await local.noteSettingsProblem(error)
       return true
     }
   }
 
   public func statusDetails() async -> JSONValue {
-    .object(await service.statusDetails().mapValues(JSONValue.string))
+    if let local { return .object(await local.statusDetails().mapValues(JSONValue.string)) }
+    if let remote = service as? RemoteCompletionService {
+      return .object([
+        "backend": .string(remote.settings.kind.rawValue), "url": .string(remote.settings.url),
+        "lastAnsweredBy": .string(remote.lastBackend),
+      ])
+    }
+    return .object([:])
   }
 
   public func complete(_ request: CompletionContextRequest, cancellation: CancellationToken) async throws

@@ -32,6 +32,11 @@ extension HunchSettings {
     text("remote.api_key_env", \.remoteAPIKeyEnvironment, "the environment variable holding the API key"),
     integer("remote.timeout_ms", \.remoteTimeoutMilliseconds, 100...600_000, "per-request timeout"),
     flag("remote.fallback", \.remoteFallbackToLocal, "use the local model when the server is unreachable"),
+    integer(
+      "remote.connect_timeout_ms", \.remoteConnectTimeoutMilliseconds, 1...600_000,
+      "wait this long for the server's answer before calling it unreachable"),
+    integer("remote.retry_ms", \.remoteRetryMilliseconds, 1...600_000, "after a failure, try the server again after"),
+    text("remote.fim", \.remoteFIMFamily, "the remote model's FIM family: qwen, starcoder or codellama"),
   ]
 
   static let keysByName: [String: SettingKey] = Dictionary(keys.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -40,6 +40,10 @@ public struct HunchSettings: Sendable, Equatable {
   public var remoteAPIKeyEnvironment: String?
   public var remoteTimeoutMilliseconds: Int?
   public var remoteFallbackToLocal: Bool?
+  public var remoteConnectTimeoutMilliseconds: Int?
+  public var remoteRetryMilliseconds: Int?
+  /// The FIM family of the remote model when the server cannot tell: `qwen`, `starcoder`, `codellama`.
+  public var remoteFIMFamily: String?
 
   public init() {}
 
