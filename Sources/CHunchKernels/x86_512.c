@@ -200,6 +200,19 @@ static inline TARGET512 __m512i lanes_of(__m512i table16, int first, int per) {
   return _mm512_permutexvar_epi16(_mm512_loadu_si512(index), table16);
 }
 
+// The one-row 256-bit kernels' horizontal sum (x86_body.h), the same adds in the same order.
+static inline TARGET512 float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Low 256-bit half plus high half, as 32-bit integers (exact).
+static inline TARGET512 __m256i fold256(__m512i v) {
+  return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
+
 static inline TARGET512 int reduce_epi32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
@@ -213,7 +226,7 @@ TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, s
   for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
   const int64_t nb = n / HUNCH_QK_K;
   const __m256i low_mask = _mm256_set1_epi8(0x0F);
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
   float mins[4] = {0, 0, 0, 0};
   for (int64_t i = 0; i < nb; i++) {
     uint8_t scale[8], min[8];
@@ -238,11 +251,14 @@ TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, s
     const float xd = half512(x[i].d), xmin = half512(x[i].dmin);
     for (int r = 0; r < 4; r++) {
       int msum = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), min16));
-      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(y[r][i].d * xd), _mm512_cvtepi32_ps(isum[r]), acc[r]);
+      // Low nibbles sit in the low half, high nibbles in the high half: folded, each 32-bit lane holds the same
+      // integer as the one-row kernel's lane, and the float steps below are that kernel's, in its order.
+      const float d = y[r][i].d * xd;
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold256(isum[r])), acc[r]);
       mins[r] += y[r][i].d * xmin * (float)msum;
     }
   }
-  for (int r = 0; r < 4; r++) out[r] = _mm512_reduce_add_ps(acc[r]) - mins[r];
+  for (int r = 0; r < 4; r++) out[r] = hsum256(acc[r]) - mins[r];
 }
 
 TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
@@ -251,7 +267,7 @@ TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, s
   for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
   const int64_t nb = n / HUNCH_QK_K;
   const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
   for (int64_t i = 0; i < nb; i++) {
     __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
     __m512i table = _mm512_castsi256_si512(scales16);
@@ -282,11 +298,12 @@ TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, s
     for (int r = 0; r < 4; r++) {
       // Take 32·Σ sc·bsum back off (the +32 in the stored values), exactly, in lane 0.
       int offset = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), scales16));
-      __m512i corrected = _mm512_sub_epi32(isum[r], _mm512_zextsi128_si512(_mm_cvtsi32_si128(32 * offset)));
-      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(y[r][i].d * xd), _mm512_cvtepi32_ps(corrected), acc[r]);
+      // Folded halves give the one-row kernel's 32-bit lanes exactly; then its float steps in its order.
+      __m256i corrected = _mm256_sub_epi32(fold256(isum[r]), _mm256_zextsi128_si256(_mm_cvtsi32_si128(32 * offset)));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(y[r][i].d * xd), _mm256_cvtepi32_ps(corrected), acc[r]);
     }
   }
-  for (int r = 0; r < 4; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+  for (int r = 0; r < 4; r++) out[r] = hsum256(acc[r]);
 }
 TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   const block_q4_1 *x = w;
@@ -310,7 +327,7 @@ TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, s
     __m256 wd8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(wdm), pick);
     __m256 wm8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_movehl_ps(wdm, wdm)), pick);
     __m512 products = _mm512_castps256_ps512(_mm256_mul_ps(ad, wd8));
-    offsets = _mm256_fmadd_ps(as, wm8, offsets);
+    offsets = _mm256_add_ps(offsets, _mm256_mul_ps(as, wm8));  // mul then add, as the one-row kernel rounds
     for (int r = 0; r < 4; r++) {
       __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, activations64(y[r][i].qs, y[r][i + 1].qs));
       __m512i spread = _mm512_setr_epi32(r, r, r, r, r, r, r, r, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4,

@@ -15,10 +15,11 @@ public final class MatMul {
   private var workspace: UnsafeMutableRawPointer?
   private var workspaceBytes = 0
 
-  /// The four-activation-row kernels (Q4_1, Q4_K, Q6_K) are faster for batches but not bit-identical to the row
-  /// kernels: a token's logits would then depend on how many tokens shared its batch (up to 0.17 apart on the 0.5B),
-  /// which breaks exact speculative verification and prompt reuse equivalence. Off until they are made exact.
-  public var usesFourRowKernels = false
+  /// Whether batches use the four-activation-row kernels. They give every row exactly the one-row kernel's bits
+  /// (same integer lanes, same float steps in the same order; see DotKernelTests and MatMulTests), so a token's
+  /// logits do not depend on how many tokens share its batch, which exact speculative verification and prompt reuse
+  /// rely on. The switch stays for benchmarks.
+  public var usesFourRowKernels = true
 
   public init(pool: ThreadPool, level: KernelLevel = .best) {
     self.pool = pool

@@ -107,6 +107,45 @@ final class MatMulTests: XCTestCase {
     }
   }
 
+  /// Every output of a batched product must be bit-identical to the same activation row multiplied alone, for every
+  /// type and batch shape (tails of the four-row and tile loops included).
+  func testBatchedOutputsAreBitIdenticalToSingleRowProducts() throws {
+    var rng = SplitMix(seed: 91)
+    let matmul = MatMul(pool: ThreadPool(threadCount: 2))
+    XCTAssertTrue(matmul.usesFourRowKernels)
+    for type in Self.types {
+      let columns = type == .q4_K || type == .q6_K ? 1024 : 896
+      let rows = 45
+      let weights = TestData.weights(type, count: rows * columns, rng: &rng)
+      for batch in [2, 4, 7, 21] {
+        let input = (0..<batch).flatMap { _ in TestData.activations(count: columns, pattern: .gaussian, rng: &rng) }
+        var batched = [Float](repeating: .nan, count: batch * rows)
+        var single = [Float](repeating: .nan, count: rows)
+        try weights.withUnsafeBytes { w in
+          try input.withUnsafeBufferPointer { x in
+            try batched.withUnsafeMutableBufferPointer { y in
+              try matmul.multiply(
+                weights: w.baseAddress!, type: type, rows: rows, columns: columns, input: x.baseAddress!,
+                batch: batch, output: y.baseAddress!)
+            }
+            for b in 0..<batch {
+              try single.withUnsafeMutableBufferPointer { y in
+                try matmul.multiply(
+                  weights: w.baseAddress!, type: type, rows: rows, columns: columns,
+                  input: x.baseAddress! + b * columns, batch: 1, output: y.baseAddress!)
+              }
+              for r in 0..<rows {
+                XCTAssertEqual(
+                  batched[b * rows + r].bitPattern, single[r].bitPattern,
+                  "\(type) batch \(batch) b=\(b) r=\(r): \(batched[b * rows + r]) vs \(single[r])")
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   func testRejectsBadShapesAndTypes() throws {
     let matmul = MatMul(pool: ThreadPool(threadCount: 1))
     let weights = [UInt8](repeating: 0, count: 4096)
