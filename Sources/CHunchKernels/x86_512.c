@@ -220,45 +220,80 @@ static inline TARGET512 int reduce_epi32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+// Q4_K's packed 6-bit scales and mins (see hunch_q4_K_scale_min) unpacked with 32-bit word operations: the eight
+// scales in bytes 0..7, the eight mins in bytes 8..15.
+static inline TARGET512 __m128i q4_K_scales_mins(const uint8_t *packed) {
+  uint32_t w0, w1, w2;
+  memcpy(&w0, packed, 4);
+  memcpy(&w1, packed + 4, 4);
+  memcpy(&w2, packed + 8, 4);
+  const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x30303030;
+  return _mm_setr_epi32((int)(w0 & low6), (int)((w2 & low4) | ((w0 >> 2) & top2)), (int)(w1 & low6),
+                        (int)(((w2 >> 4) & low4) | ((w1 >> 2) & top2)));
+}
+
+// Four rows' eight 32-bit lanes each, summed per row: lane r of the result is the sum of v[r] (exact integers).
+static inline TARGET512 __m128i reduce4_epi32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+  __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+  return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+// Lane r of four floats in all eight lanes.
+static inline TARGET512 __m256 broadcast_lane(__m128 v, int r) {
+  return _mm256_permutexvar_ps(_mm256_set1_epi32(r), _mm256_castps128_ps256(v));
+}
+
+// Four activation rows against one Q4_K weight row, each row bit-identical to hunch_dot_q4_K_vnni: every 32-bit lane
+// ends each super-block holding the same integer as that kernel's (low nibbles in the low half, high nibbles in the
+// high half of a 512-bit vector, folded), and the float steps are its steps in its order: acc = fma(y.d·d, lanes,
+// acc) on eight lanes, mins = fma(y.d·dmin, msum, mins), then the same horizontal sum minus mins. The per-row scalar
+// work is done for the four rows in one vector.
 TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   const block_q4_K *x = w;
-  const block_q8_K *y[4];
-  for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
+  const block_q8_K *y0 = a, *y1 = (const void *)((const uint8_t *)a + stride),
+                   *y2 = (const void *)((const uint8_t *)a + 2 * stride),
+                   *y3 = (const void *)((const uint8_t *)a + 3 * stride);
   const int64_t nb = n / HUNCH_QK_K;
   const __m256i low_mask = _mm256_set1_epi8(0x0F);
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  float mins[4] = {0, 0, 0, 0};
+  // 16-bit lane k of min pairs: min k / 2 (sub-block j's min goes with bsums 2j and 2j + 1); mins sit at 8..15.
+  const __m256i min_pairs = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  __m128 mins = _mm_setzero_ps();
   for (int64_t i = 0; i < nb; i++) {
-    uint8_t scale[8], min[8];
-    for (int j = 0; j < 8; j++) hunch_q4_K_scale_min(j, x[i].scales, &scale[j], &min[j]);
-    __m512i scale16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)scale)));
-    // Sub-block j's min pairs with bsums 2j and 2j+1.
-    const __m256i pairs = _mm256_setr_epi16(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    __m256i min16 = _mm512_castsi512_si256(
-      _mm512_permutexvar_epi16(_mm512_castsi256_si512(pairs),
-                               _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)min)))));
-    __m512i isum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    const __m256i table = _mm256_cvtepu8_epi16(q4_K_scales_mins(x[i].scales));  // scales 0..7, mins 8..15
+    const __m512i table512 = _mm512_castsi256_si512(table);
+    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
     for (int j = 0; j < 4; j++) {
       __m256i raw = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
       __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(raw, low_mask)),
                                      _mm256_and_si256(_mm256_srli_epi16(raw, 4), low_mask), 1);
-      __m512i sc = lanes_of(scale16, 2 * j, 16);
-      for (int r = 0; r < 4; r++) {
-        __m512i p = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[r][i].qs + 64 * j));
-        isum[r] = _mm512_add_epi32(isum[r], _mm512_madd_epi16(p, sc));
-      }
+      // Scale 2j in the low half's 16-bit lanes, 2j + 1 in the high half's.
+      __m512i sc = _mm512_permutexvar_epi16(
+        _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)), 1), table512);
+      s0 = _mm512_dpwssd_epi32(s0, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y0[i].qs + 64 * j)), sc);
+      s1 = _mm512_dpwssd_epi32(s1, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y1[i].qs + 64 * j)), sc);
+      s2 = _mm512_dpwssd_epi32(s2, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y2[i].qs + 64 * j)), sc);
+      s3 = _mm512_dpwssd_epi32(s3, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y3[i].qs + 64 * j)), sc);
     }
-    const float xd = half512(x[i].d), xmin = half512(x[i].dmin);
-    for (int r = 0; r < 4; r++) {
-      int msum = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), min16));
-      // Low nibbles sit in the low half, high nibbles in the high half: folded, each 32-bit lane holds the same
-      // integer as the one-row kernel's lane, and the float steps below are that kernel's, in its order.
-      const float d = y[r][i].d * xd;
-      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold256(isum[r])), acc[r]);
-      mins[r] += y[r][i].d * xmin * (float)msum;
-    }
+    const __m256i min16 = _mm256_permutexvar_epi16(min_pairs, table);
+    const __m128i msum = reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y0[i].bsums), min16),
+                                       _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y1[i].bsums), min16),
+                                       _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y2[i].bsums), min16),
+                                       _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y3[i].bsums), min16));
+    const __m128 yd = _mm_setr_ps(y0[i].d, y1[i].d, y2[i].d, y3[i].d);
+    const __m128 d = _mm_mul_ps(yd, _mm_set1_ps(half512(x[i].d)));
+    mins = _mm_fmadd_ps(_mm_mul_ps(yd, _mm_set1_ps(half512(x[i].dmin))), _mm_cvtepi32_ps(msum), mins);
+    acc0 = _mm256_fmadd_ps(broadcast_lane(d, 0), _mm256_cvtepi32_ps(fold256(s0)), acc0);
+    acc1 = _mm256_fmadd_ps(broadcast_lane(d, 1), _mm256_cvtepi32_ps(fold256(s1)), acc1);
+    acc2 = _mm256_fmadd_ps(broadcast_lane(d, 2), _mm256_cvtepi32_ps(fold256(s2)), acc2);
+    acc3 = _mm256_fmadd_ps(broadcast_lane(d, 3), _mm256_cvtepi32_ps(fold256(s3)), acc3);
   }
-  for (int r = 0; r < 4; r++) out[r] = hsum256(acc[r]) - mins[r];
+  float m[4];
+  _mm_storeu_ps(m, mins);
+  out[0] = hsum256(acc0) - m[0];
+  out[1] = hsum256(acc1) - m[1];
+  out[2] = hsum256(acc2) - m[2];
+  out[3] = hsum256(acc3) - m[3];
 }
 
 TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
