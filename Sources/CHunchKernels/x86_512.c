@@ -296,49 +296,68 @@ TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, s
   out[3] = hsum256(acc3) - m[3];
 }
 
+// Four activation rows against one Q6_K weight row, each bit-identical to hunch_dot_q6_K_vnni: the 512-bit vectors
+// hold two of that kernel's 256-bit groups, folded at the end of each super-block into its exact 32-bit lanes; the
+// 32·Σ scale·bsum correction is taken off lane 0 as there, then the same FMA and horizontal sum.
 TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   const block_q6_K *x = w;
-  const block_q8_K *y[4];
-  for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
+  const block_q8_K *y0 = a, *y1 = (const void *)((const uint8_t *)a + stride),
+                   *y2 = (const void *)((const uint8_t *)a + 2 * stride),
+                   *y3 = (const void *)((const uint8_t *)a + 3 * stride);
   const int64_t nb = n / HUNCH_QK_K;
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+  // 16-bit lane k of the scale vectors for 64 quants: scale first + k / 8 (16 elements per scale).
+  const __m512i spread = _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL, 0x0002000200020002LL,
+                                           0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
   for (int64_t i = 0; i < nb; i++) {
-    __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
-    __m512i table = _mm512_castsi256_si512(scales16);
-    __m512i isum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+    const __m512i table = _mm512_castsi256_si512(scales16);
+    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
     for (int half = 0; half < 2; half++) {
-      const uint8_t *ql = x[i].ql + 64 * half;
-      __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
-      __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-      __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-      // Stored values q + 32 (0..63) for elements 0..31, 32..63, 64..95, 96..127 of this half.
-      __m256i q1 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(bits, m2), 4));
-      __m256i q2 = _mm256_or_si256(_mm256_and_si256(l1, m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2), m2), 4));
-      __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(bits, m30));
-      __m256i q4 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                   _mm256_and_si256(_mm256_srli_epi16(bits, 2), m30));
-      __m512i qa = _mm512_inserti64x4(_mm512_castsi256_si512(q1), q2, 1);
-      __m512i qb = _mm512_inserti64x4(_mm512_castsi256_si512(q3), q4, 1);
-      __m512i sa = lanes_of(table, 8 * half, 8), sb = lanes_of(table, 8 * half + 4, 8);
-      for (int r = 0; r < 4; r++) {
-        const int8_t *yq = y[r][i].qs + 128 * half;
-        __m512i pa = _mm512_madd_epi16(_mm512_maddubs_epi16(qa, _mm512_loadu_si512(yq)), sa);
-        __m512i pb = _mm512_madd_epi16(_mm512_maddubs_epi16(qb, _mm512_loadu_si512(yq + 64)), sb);
-        isum[r] = _mm512_add_epi32(isum[r], _mm512_add_epi32(pa, pb));
-      }
+      // Stored values q + 32 (0..63): qa holds elements 0..31 and 32..63 of this half, qb 64..95 and 96..127.
+      const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * half);
+      const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
+      const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 2), 1);
+      const __m512i qa = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(b, m2), 4));
+      const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(b, m30));
+      const __m512i sa = _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half))), table);
+      const __m512i sb =
+        _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half + 4))), table);
+      const size_t o = 128 * (size_t)half;
+      s0 = _mm512_dpwssd_epi32(s0, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y0[i].qs + o)), sa);
+      s1 = _mm512_dpwssd_epi32(s1, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y1[i].qs + o)), sa);
+      s2 = _mm512_dpwssd_epi32(s2, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y2[i].qs + o)), sa);
+      s3 = _mm512_dpwssd_epi32(s3, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y3[i].qs + o)), sa);
+      s0 = _mm512_dpwssd_epi32(s0, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y0[i].qs + o + 64)), sb);
+      s1 = _mm512_dpwssd_epi32(s1, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y1[i].qs + o + 64)), sb);
+      s2 = _mm512_dpwssd_epi32(s2, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y2[i].qs + o + 64)), sb);
+      s3 = _mm512_dpwssd_epi32(s3, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y3[i].qs + o + 64)), sb);
     }
-    const float xd = half512(x[i].d);
-    for (int r = 0; r < 4; r++) {
-      // Take 32·Σ sc·bsum back off (the +32 in the stored values), exactly, in lane 0.
-      int offset = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), scales16));
-      // Folded halves give the one-row kernel's 32-bit lanes exactly; then its float steps in its order.
-      __m256i corrected = _mm256_sub_epi32(fold256(isum[r]), _mm256_zextsi128_si256(_mm_cvtsi32_si128(32 * offset)));
-      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(y[r][i].d * xd), _mm256_cvtepi32_ps(corrected), acc[r]);
-    }
+    // 32·Σ scale·bsum per row (the +32 in the stored values), exact.
+    const __m128i offset = _mm_slli_epi32(
+      reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y0[i].bsums), scales16),
+                    _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y1[i].bsums), scales16),
+                    _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y2[i].bsums), scales16),
+                    _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y3[i].bsums), scales16)),
+      5);
+    const __m256i offset8 = _mm256_castsi128_si256(offset);
+    const __m128 d = _mm_mul_ps(_mm_setr_ps(y0[i].d, y1[i].d, y2[i].d, y3[i].d), _mm_set1_ps(half512(x[i].d)));
+#define Q6_K_ROW(R, S, ACC)                                                                                          \
+  ACC = _mm256_fmadd_ps(                                                                                           \
+    broadcast_lane(d, R),                                                                                          \
+    _mm256_cvtepi32_ps(_mm256_sub_epi32(fold256(S), _mm256_maskz_permutexvar_epi32(1, _mm256_set1_epi32(R), offset8))), \
+    ACC)
+    Q6_K_ROW(0, s0, acc0);
+    Q6_K_ROW(1, s1, acc1);
+    Q6_K_ROW(2, s2, acc2);
+    Q6_K_ROW(3, s3, acc3);
+#undef Q6_K_ROW
   }
-  for (int r = 0; r < 4; r++) out[r] = hsum256(acc[r]);
+  out[0] = hsum256(acc0);
+  out[1] = hsum256(acc1);
+  out[2] = hsum256(acc2);
+  out[3] = hsum256(acc3);
 }
 TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   const block_q4_1 *x = w;
