@@ -65,8 +65,10 @@ public final class MatMul {
     if pairsOffset > 0, partner == .q8_0, columns % 64 == 0 {
       // Activations prepared once per call for the pair kernels (bit-identical, far fewer instructions per row).
       let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
-      let buffer = reserveWorkspace(bytes: (activationRowBytes + pairBytes) * batch)
+      let scaleBytes = columns / 64 * 2 * MemoryLayout<Float>.stride  // per row: (pairs, 2) activation scales
+      let buffer = reserveWorkspace(bytes: (activationRowBytes + pairBytes + scaleBytes) * batch)
       let prepared = buffer + activationRowBytes * batch
+      let scales = (prepared + pairBytes * batch).assumingMemoryBound(to: Float.self)
       let prepare = { (b: Int) in
         let quantized = buffer + b * activationRowBytes
         FastQuantize.row(.q8_0, source: input + b * columns, destination: quantized, count: columns)
@@ -77,10 +79,11 @@ public final class MatMul {
       } else {
         for b in 0..<batch { prepare(b) }
       }
+      if batch >= 4 { hunch_gather_pair_scales(prepared, Int64(columns), Int64(batch), scales) }
       pool.parallelFor(count: rows, chunk: chunk) { range in
         hunch_matmul_pairs(
           type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
-          prepared, Int64(batch), output, Int64(rows))
+          prepared, scales, Int64(batch), output, Int64(rows))
       }
       return
     }
