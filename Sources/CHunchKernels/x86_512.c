@@ -243,26 +243,29 @@ static inline TARGET512 __m256 broadcast_lane(__m128 v, int r) {
   return _mm256_permutexvar_ps(_mm256_set1_epi32(r), _mm256_castps128_ps256(v));
 }
 
-// Four activation rows against one Q4_K weight row, each row bit-identical to hunch_dot_q4_K_vnni: every 32-bit lane
-// ends each super-block holding the same integer as that kernel's (low nibbles in the low half, high nibbles in the
-// high half of a 512-bit vector, folded), and the float steps are its steps in its order: acc = fma(y.d·d, lanes,
-// acc) on eight lanes, mins = fma(y.d·dmin, msum, mins), then the same horizontal sum minus mins. The per-row scalar
-// work is done for the four rows in one vector.
-TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+// 4·G activation rows against one Q4_K weight row (G = 1 or 2), each row bit-identical to hunch_dot_q4_K_vnni:
+// every 32-bit lane ends each super-block holding the same integer as that kernel's (low nibbles in the low half,
+// high nibbles in the high half of a 512-bit vector, folded), and the float steps are its steps in its order:
+// acc = fma(y.d·d, lanes, acc) on eight lanes, mins = fma(y.d·dmin, msum, mins), then the same horizontal sum minus
+// mins. The weight block is decoded once for all rows; the per-row scalar work is done four rows per vector.
+static inline __attribute__((always_inline)) TARGET512 void q4_K_rows(int64_t n, const void *w, const void *a,
+                                                                      size_t stride, float *out, const int G) {
   const block_q4_K *x = w;
-  const block_q8_K *y0 = a, *y1 = (const void *)((const uint8_t *)a + stride),
-                   *y2 = (const void *)((const uint8_t *)a + 2 * stride),
-                   *y3 = (const void *)((const uint8_t *)a + 3 * stride);
+  const block_q8_K *y[8];
+  for (int r = 0; r < 4 * G; r++) y[r] = (const void *)((const uint8_t *)a + r * stride);
   const int64_t nb = n / HUNCH_QK_K;
   const __m256i low_mask = _mm256_set1_epi8(0x0F);
   // 16-bit lane k of min pairs: min k / 2 (sub-block j's min goes with bsums 2j and 2j + 1); mins sit at 8..15.
   const __m256i min_pairs = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-  __m128 mins = _mm_setzero_ps();
+  __m256 acc[8];
+  __m128 mins[2];
+  for (int r = 0; r < 4 * G; r++) acc[r] = _mm256_setzero_ps();
+  for (int g = 0; g < G; g++) mins[g] = _mm_setzero_ps();
   for (int64_t i = 0; i < nb; i++) {
     const __m256i table = _mm256_cvtepu8_epi16(q4_K_scales_mins(x[i].scales));  // scales 0..7, mins 8..15
     const __m512i table512 = _mm512_castsi256_si512(table);
-    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+    __m512i s[8];
+    for (int r = 0; r < 4 * G; r++) s[r] = _mm512_setzero_si512();
     for (int j = 0; j < 4; j++) {
       __m256i raw = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
       __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(raw, low_mask)),
@@ -270,50 +273,61 @@ TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, s
       // Scale 2j in the low half's 16-bit lanes, 2j + 1 in the high half's.
       __m512i sc = _mm512_permutexvar_epi16(
         _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)), 1), table512);
-      s0 = _mm512_dpwssd_epi32(s0, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y0[i].qs + 64 * j)), sc);
-      s1 = _mm512_dpwssd_epi32(s1, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y1[i].qs + 64 * j)), sc);
-      s2 = _mm512_dpwssd_epi32(s2, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y2[i].qs + 64 * j)), sc);
-      s3 = _mm512_dpwssd_epi32(s3, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y3[i].qs + 64 * j)), sc);
+      for (int r = 0; r < 4 * G; r++)
+        s[r] = _mm512_dpwssd_epi32(s[r], _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[r][i].qs + 64 * j)), sc);
     }
     const __m256i min16 = _mm256_permutexvar_epi16(min_pairs, table);
-    const __m128i msum = reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y0[i].bsums), min16),
-                                       _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y1[i].bsums), min16),
-                                       _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y2[i].bsums), min16),
-                                       _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y3[i].bsums), min16));
-    const __m128 yd = _mm_setr_ps(y0[i].d, y1[i].d, y2[i].d, y3[i].d);
-    const __m128 d = _mm_mul_ps(yd, _mm_set1_ps(half512(x[i].d)));
-    mins = _mm_fmadd_ps(_mm_mul_ps(yd, _mm_set1_ps(half512(x[i].dmin))), _mm_cvtepi32_ps(msum), mins);
-    acc0 = _mm256_fmadd_ps(broadcast_lane(d, 0), _mm256_cvtepi32_ps(fold256(s0)), acc0);
-    acc1 = _mm256_fmadd_ps(broadcast_lane(d, 1), _mm256_cvtepi32_ps(fold256(s1)), acc1);
-    acc2 = _mm256_fmadd_ps(broadcast_lane(d, 2), _mm256_cvtepi32_ps(fold256(s2)), acc2);
-    acc3 = _mm256_fmadd_ps(broadcast_lane(d, 3), _mm256_cvtepi32_ps(fold256(s3)), acc3);
+    const __m128 xd = _mm_set1_ps(half512(x[i].d)), xmin = _mm_set1_ps(half512(x[i].dmin));
+    for (int g = 0; g < G; g++) {
+      const block_q8_K *const *yg = y + 4 * g;
+      const __m128i msum = reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[0][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[1][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[2][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[3][i].bsums), min16));
+      const __m128 yd = _mm_setr_ps(yg[0][i].d, yg[1][i].d, yg[2][i].d, yg[3][i].d);
+      const __m128 d = _mm_mul_ps(yd, xd);
+      mins[g] = _mm_fmadd_ps(_mm_mul_ps(yd, xmin), _mm_cvtepi32_ps(msum), mins[g]);
+      for (int k = 0; k < 4; k++) {
+        const int r = 4 * g + k;
+        acc[r] = _mm256_fmadd_ps(broadcast_lane(d, k), _mm256_cvtepi32_ps(fold256(s[r])), acc[r]);
+      }
+    }
   }
-  float m[4];
-  _mm_storeu_ps(m, mins);
-  out[0] = hsum256(acc0) - m[0];
-  out[1] = hsum256(acc1) - m[1];
-  out[2] = hsum256(acc2) - m[2];
-  out[3] = hsum256(acc3) - m[3];
+  for (int g = 0; g < G; g++) {
+    float m[4];
+    _mm_storeu_ps(m, mins[g]);
+    for (int k = 0; k < 4; k++) out[4 * g + k] = hsum256(acc[4 * g + k]) - m[k];
+  }
 }
 
-// Four activation rows against one Q6_K weight row, each bit-identical to hunch_dot_q6_K_vnni: the 512-bit vectors
+TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q4_K_rows(n, w, a, stride, out, 1);
+}
+
+TARGET512 void hunch_dot8_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q4_K_rows(n, w, a, stride, out, 2);
+}
+
+// 4·G activation rows against one Q6_K weight row, each bit-identical to hunch_dot_q6_K_vnni: the 512-bit vectors
 // hold two of that kernel's 256-bit groups, folded at the end of each super-block into its exact 32-bit lanes; the
 // 32·Σ scale·bsum correction is taken off lane 0 as there, then the same FMA and horizontal sum.
-TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+static inline __attribute__((always_inline)) TARGET512 void q6_K_rows(int64_t n, const void *w, const void *a,
+                                                                      size_t stride, float *out, const int G) {
   const block_q6_K *x = w;
-  const block_q8_K *y0 = a, *y1 = (const void *)((const uint8_t *)a + stride),
-                   *y2 = (const void *)((const uint8_t *)a + 2 * stride),
-                   *y3 = (const void *)((const uint8_t *)a + 3 * stride);
+  const block_q8_K *y[8];
+  for (int r = 0; r < 4 * G; r++) y[r] = (const void *)((const uint8_t *)a + r * stride);
   const int64_t nb = n / HUNCH_QK_K;
   const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
   // 16-bit lane k of the scale vectors for 64 quants: scale first + k / 8 (16 elements per scale).
   const __m512i spread = _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL, 0x0002000200020002LL,
                                            0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL);
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  __m256 acc[8];
+  for (int r = 0; r < 4 * G; r++) acc[r] = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; i++) {
     const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
     const __m512i table = _mm512_castsi256_si512(scales16);
-    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+    __m512i s[8];
+    for (int r = 0; r < 4 * G; r++) s[r] = _mm512_setzero_si512();
     for (int half = 0; half < 2; half++) {
       // Stored values q + 32 (0..63): qa holds elements 0..31 and 32..63 of this half, qb 64..95 and 96..127.
       const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * half);
@@ -325,40 +339,42 @@ TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, s
       const __m512i sb =
         _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half + 4))), table);
       const size_t o = 128 * (size_t)half;
-      s0 = _mm512_dpwssd_epi32(s0, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y0[i].qs + o)), sa);
-      s1 = _mm512_dpwssd_epi32(s1, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y1[i].qs + o)), sa);
-      s2 = _mm512_dpwssd_epi32(s2, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y2[i].qs + o)), sa);
-      s3 = _mm512_dpwssd_epi32(s3, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y3[i].qs + o)), sa);
-      s0 = _mm512_dpwssd_epi32(s0, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y0[i].qs + o + 64)), sb);
-      s1 = _mm512_dpwssd_epi32(s1, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y1[i].qs + o + 64)), sb);
-      s2 = _mm512_dpwssd_epi32(s2, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y2[i].qs + o + 64)), sb);
-      s3 = _mm512_dpwssd_epi32(s3, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y3[i].qs + o + 64)), sb);
+      for (int r = 0; r < 4 * G; r++)
+        s[r] = _mm512_dpwssd_epi32(s[r], _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y[r][i].qs + o)), sa);
+      for (int r = 0; r < 4 * G; r++)
+        s[r] = _mm512_dpwssd_epi32(s[r], _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y[r][i].qs + o + 64)), sb);
     }
-    // 32·Σ scale·bsum per row (the +32 in the stored values), exact.
-    const __m128i offset = _mm_slli_epi32(
-      reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y0[i].bsums), scales16),
-                    _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y1[i].bsums), scales16),
-                    _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y2[i].bsums), scales16),
-                    _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y3[i].bsums), scales16)),
-      5);
-    const __m256i offset8 = _mm256_castsi128_si256(offset);
-    const __m128 d = _mm_mul_ps(_mm_setr_ps(y0[i].d, y1[i].d, y2[i].d, y3[i].d), _mm_set1_ps(half512(x[i].d)));
-#define Q6_K_ROW(R, S, ACC)                                                                                          \
-  ACC = _mm256_fmadd_ps(                                                                                           \
-    broadcast_lane(d, R),                                                                                          \
-    _mm256_cvtepi32_ps(_mm256_sub_epi32(fold256(S), _mm256_maskz_permutexvar_epi32(1, _mm256_set1_epi32(R), offset8))), \
-    ACC)
-    Q6_K_ROW(0, s0, acc0);
-    Q6_K_ROW(1, s1, acc1);
-    Q6_K_ROW(2, s2, acc2);
-    Q6_K_ROW(3, s3, acc3);
-#undef Q6_K_ROW
+    const __m128 xd = _mm_set1_ps(half512(x[i].d));
+    for (int g = 0; g < G; g++) {
+      const block_q8_K *const *yg = y + 4 * g;
+      // 32·Σ scale·bsum per row (the +32 in the stored values), exact.
+      const __m128i offset = _mm_slli_epi32(
+        reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[0][i].bsums), scales16),
+                      _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[1][i].bsums), scales16),
+                      _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[2][i].bsums), scales16),
+                      _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[3][i].bsums), scales16)),
+        5);
+      const __m256i offset8 = _mm256_castsi128_si256(offset);
+      const __m128 d = _mm_mul_ps(_mm_setr_ps(yg[0][i].d, yg[1][i].d, yg[2][i].d, yg[3][i].d), xd);
+      for (int k = 0; k < 4; k++) {
+        const int r = 4 * g + k;
+        const __m256i lanes =
+          _mm256_sub_epi32(fold256(s[r]), _mm256_maskz_permutexvar_epi32(1, _mm256_set1_epi32(k), offset8));
+        acc[r] = _mm256_fmadd_ps(broadcast_lane(d, k), _mm256_cvtepi32_ps(lanes), acc[r]);
+      }
+    }
   }
-  out[0] = hsum256(acc0);
-  out[1] = hsum256(acc1);
-  out[2] = hsum256(acc2);
-  out[3] = hsum256(acc3);
+  for (int r = 0; r < 4 * G; r++) out[r] = hsum256(acc[r]);
 }
+
+TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q6_K_rows(n, w, a, stride, out, 1);
+}
+
+TARGET512 void hunch_dot8_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q6_K_rows(n, w, a, stride, out, 2);
+}
+
 TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   const block_q4_1 *x = w;
   const block_q8_1 *y[4];

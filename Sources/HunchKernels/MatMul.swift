@@ -15,7 +15,7 @@ public final class MatMul {
   private var workspace: UnsafeMutableRawPointer?
   private var workspaceBytes = 0
 
-  /// Whether batches use the four-activation-row kernels. They give every row exactly the one-row kernel's bits
+  /// Whether batches use the four- and eight-activation-row kernels. They give every row exactly the one-row kernel's bits
   /// (same integer lanes, same float steps in the same order; see DotKernelTests and MatMulTests), so a token's
   /// logits do not depend on how many tokens share its batch, which exact speculative verification and prompt reuse
   /// rely on. The switch stays for benchmarks.
@@ -113,9 +113,10 @@ public final class MatMul {
 
     let function = kernel.function
     let function4 = batch >= 4 && usesFourRowKernels ? kernel.function4 : nil
+    let function8 = batch >= 8 && usesFourRowKernels ? kernel.function8 : nil
     pool.parallelFor(count: rows, chunk: chunk) { range in
       hunch_matmul_rows(
-        function, function4, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
+        function, function4, function8, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
         Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
     }
   }

@@ -169,9 +169,9 @@ final class DotKernelTests: XCTestCase {
     }
   }
 
-  /// A four-row kernel must give each row exactly the one-row kernel's bits: batched prompts, speculative
-  /// verification and prompt reuse rely on a token's logits not depending on its batch.
-  func testFourRowKernelsAreBitIdenticalToTheRowKernel() throws {
+  /// The four- and eight-row kernels must give each row exactly the one-row kernel's bits: batched prompts,
+  /// speculative verification and prompt reuse rely on a token's logits not depending on its batch.
+  func testMultiRowKernelsAreBitIdenticalToTheRowKernel() throws {
     var rng = SplitMix(seed: 41)
     for type in Self.types {
       let partner = try XCTUnwrap(Quantize.partner(for: type))
@@ -181,9 +181,10 @@ final class DotKernelTests: XCTestCase {
           for weightPattern in [TestData.WeightPattern.random, .allOneBits] {
             let weights = TestData.weights(type, count: count, rng: &rng, pattern: weightPattern)
             let stride = try XCTUnwrap(partner.byteCount(elements: count)) + 10
-            var activations = [UInt8](repeating: 0, count: 4 * stride)
-            let patterns: [TestData.ActivationPattern] = [.gaussian, .spiky, .ties, .tiny]
-            for r in 0..<4 {
+            var activations = [UInt8](repeating: 0, count: 8 * stride)
+            let patterns: [TestData.ActivationPattern] = [.gaussian, .spiky, .ties, .tiny, .gaussian, .constant,
+                                                          .zeros, .gaussian]
+            for r in 0..<8 {
               let input = TestData.activations(count: count, pattern: patterns[r], rng: &rng)
               try input.withUnsafeBufferPointer { x in
                 try activations.withUnsafeMutableBytes { y in
@@ -192,17 +193,26 @@ final class DotKernelTests: XCTestCase {
                 }
               }
             }
-            var out = [Float](repeating: .nan, count: 4)
+            var four = [Float](repeating: .nan, count: 4)
+            var eight = [Float](repeating: .nan, count: 8)
             weights.withUnsafeBytes { w in
               activations.withUnsafeBytes { a in
                 kernel.dot4(
                   count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
-                  out: &out)
-                for r in 0..<4 {
+                  out: &four)
+                kernel.dot8(
+                  count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
+                  out: &eight)
+                for r in 0..<8 {
                   let single = kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress! + r * stride)
+                  if r < 4 {
+                    XCTAssertEqual(
+                      four[r].bitPattern, single.bitPattern,
+                      "dot4 \(type) \(level) n=\(count) \(weightPattern) row \(r): \(four[r]) vs \(single)")
+                  }
                   XCTAssertEqual(
-                    out[r].bitPattern, single.bitPattern,
-                    "\(type) \(level) n=\(count) \(weightPattern) row \(r): \(out[r]) vs \(single)")
+                    eight[r].bitPattern, single.bitPattern,
+                    "dot8 \(type) \(level) n=\(count) \(weightPattern) row \(r): \(eight[r]) vs \(single)")
                 }
               }
             }

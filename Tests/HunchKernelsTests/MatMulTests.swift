@@ -117,7 +117,7 @@ final class MatMulTests: XCTestCase {
       let columns = type == .q4_K || type == .q6_K ? 1024 : 896
       let rows = 45
       let weights = TestData.weights(type, count: rows * columns, rng: &rng)
-      for batch in [2, 4, 7, 21] {
+      for batch in [2, 4, 7, 8, 21, 37] {
         let input = (0..<batch).flatMap { _ in TestData.activations(count: columns, pattern: .gaussian, rng: &rng) }
         var batched = [Float](repeating: .nan, count: batch * rows)
         var single = [Float](repeating: .nan, count: rows)

@@ -43,13 +43,16 @@ void hunch_quantize_q8_K(const float *x, void *y, int64_t n);
 float hunch_half_to_float(uint16_t h);
 uint16_t hunch_float_to_half(float f);
 
+/// Like hunch_dot4_function for eight activation rows (out[0..<8]), or NULL.
+hunch_dot4_fn hunch_dot8_function(uint32_t weight_type, int level);
+
 /// One thread's share of a matrix product: for rows in [row_start, row_end) and every activation row b in
 /// [0, batch): output[b * output_stride + row] = dot(weights row, activations row b).
 /// weights: (rows, weight_row_bytes); activations: (batch, activation_row_bytes); output: (batch, output_stride).
-/// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile; `dot4`
-/// (may be NULL) takes activation rows four at a time.
-void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights,
-                       size_t weight_row_bytes,
+/// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile; `dot8`
+/// and `dot4` (either may be NULL) take activation rows eight and four at a time.
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, hunch_dot4_fn dot8, int64_t columns,
+                       const void *weights, size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride);
 
