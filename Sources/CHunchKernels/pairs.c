@@ -96,10 +96,10 @@ static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
   } while (0)
 
 // Rows [row_start, row_end) against `batch` prepared activation rows; activation tiles of 16 rows stay in cache
-// while the thread's weight rows stream past them, four activation rows per weight decode. For four rows, the eight
-// scale products (four rows × two blocks) come from one 256-bit multiply of the gathered activation scales
+// while the thread's weight rows stream past them, eight (then four) activation rows per weight decode. The scale
+// products of all those rows (rows × two blocks) come from one multiply of the gathered activation scales
 // (`scales`: (pairs, batch, 2)) and are spread to each row's lanes: the same products, so the same bits as
-// PAIR_STEP's 512-bit multiply, at an eighth of its multiplier work.
+// PAIR_STEP's per-row 512-bit multiply, at a fraction of its multiplier work.
 #define MATMUL_PAIRS(NAME, BLOCK_T, DECODE)                                                                        \
   static TARGET512 void NAME(int64_t pairs, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,   \
                              int64_t row_end, const pair_q8 *act, const float *scales, int64_t batch,            \
@@ -114,6 +114,23 @@ static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
       for (int64_t r = row_start; r < row_end; r++) {                                                            \
         const BLOCK_T *x = (const BLOCK_T *)(weights + (size_t)r * weight_row_bytes);                            \
         int64_t b = b0;                                                                                          \
+        for (; b + 8 <= b1; b += 8) {                                                                            \
+          const pair_q8 *y0 = act + b * pairs;                                                                   \
+          const float *sc = scales + 2 * b;                                                                      \
+          __m512 acc[8];                                                                                         \
+          for (int k = 0; k < 8; k++) acc[k] = _mm512_setzero_ps();                                              \
+          for (int64_t i = 0; i < pairs; i++, sc += 2 * batch) {                                                 \
+            const __m512i q = DECODE(x + 2 * i);                                                                 \
+            uint32_t wd2 = (uint32_t)x[2 * i].d | ((uint32_t)x[2 * i + 1].d << 16);                              \
+            const __m512 wd = _mm512_cvtph_ps(_mm256_set1_epi32((int)wd2)); /* w0, w1, w0, w1, ... */            \
+            const __m512 d = _mm512_mul_ps(wd, _mm512_loadu_ps(sc));                                             \
+            for (int k = 0; k < 8; k++) {                                                                        \
+              const __m512i spread = _mm512_add_epi32(spread0, _mm512_set1_epi32(2 * k));                        \
+              PAIR_STEP_SCALED(acc[k], q, _mm512_permutexvar_ps(spread, d), y0 + k * pairs + i);                 \
+            }                                                                                                    \
+          }                                                                                                      \
+          for (int k = 0; k < 8; k++) output[(b + k) * output_stride + r] = _mm512_reduce_add_ps(acc[k]);         \
+        }                                                                                                        \
         for (; b + 4 <= b1; b += 4) {                                                                            \
           const pair_q8 *y0 = act + b * pairs, *y1 = y0 + pairs, *y2 = y1 + pairs, *y3 = y2 + pairs;             \
           const float *sc = scales + 2 * b;                                                                      \
