@@ -56,16 +56,17 @@ final class MatMulTests: XCTestCase {
     }
   }
 
-  /// The pair kernels (prepared activations, avx512 level) must reproduce the per-row dot kernels exactly: the
-  /// goldens were measured with those, and a changed rounding can flip a near-tie.
+  /// The pair kernels (prepared activations, avx512 level; Q4_1 included) must reproduce the per-row dot kernels
+  /// exactly: the goldens were measured with those, and a changed rounding can flip a near-tie.
   static let pairKernelToleranceULPs = 0
 
   func testPairKernelsAreBitIdenticalToTheRowDotKernels() throws {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 77)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
-    for type in [TensorType.q4_0, .q5_0, .q8_0] {
+    for type in [TensorType.q4_0, .q5_0, .q8_0, .q4_1] {
       let kernel = try DotKernel(weightType: type, level: .avx512)
+      let partner = try XCTUnwrap(Quantize.partner(for: type))
       for pattern in [TestData.WeightPattern.random, .allOneBits] {
         let columns = 896
         let rows = 53
@@ -84,10 +85,10 @@ final class MatMulTests: XCTestCase {
             }
           }
           for b in 0..<batch {
-            var activations = [UInt8](repeating: 0, count: try XCTUnwrap(TensorType.q8_0.byteCount(elements: columns)))
+            var activations = [UInt8](repeating: 0, count: try XCTUnwrap(partner.byteCount(elements: columns)))
             try input.withUnsafeBufferPointer { x in
               try activations.withUnsafeMutableBytes { a in
-                try Quantize.row(.q8_0, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+                try Quantize.row(partner, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
               }
             }
             for r in 0..<rows {
