@@ -335,7 +335,8 @@ static inline __attribute__((always_inline)) TARGET512 void q6_K_rows(int64_t n,
       const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 2), 1);
       const __m512i qa = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(b, m2), 4));
       const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(b, m30));
-      const __m512i sa = _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half))), table);
+      const __m512i sa =
+        _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half))), table);
       const __m512i sb =
         _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half + 4))), table);
       const size_t o = 128 * (size_t)half;

@@ -182,8 +182,9 @@ final class DotKernelTests: XCTestCase {
             let weights = TestData.weights(type, count: count, rng: &rng, pattern: weightPattern)
             let stride = try XCTUnwrap(partner.byteCount(elements: count)) + 10
             var activations = [UInt8](repeating: 0, count: 8 * stride)
-            let patterns: [TestData.ActivationPattern] = [.gaussian, .spiky, .ties, .tiny, .gaussian, .constant,
-                                                          .zeros, .gaussian]
+            let patterns: [TestData.ActivationPattern] = [
+              .gaussian, .spiky, .ties, .tiny, .gaussian, .constant, .zeros, .gaussian,
+            ]
             for r in 0..<8 {
               let input = TestData.activations(count: count, pattern: patterns[r], rng: &rng)
               try input.withUnsafeBufferPointer { x in
@@ -204,7 +205,8 @@ final class DotKernelTests: XCTestCase {
                   count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
                   out: &eight)
                 for r in 0..<8 {
-                  let single = kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress! + r * stride)
+                  let single = kernel.dot(
+                    count: count, weights: w.baseAddress!, activations: a.baseAddress! + r * stride)
                   if r < 4 {
                     XCTAssertEqual(
                       four[r].bitPattern, single.bitPattern,

@@ -88,7 +88,8 @@ final class MatMulTests: XCTestCase {
             var activations = [UInt8](repeating: 0, count: try XCTUnwrap(partner.byteCount(elements: columns)))
             try input.withUnsafeBufferPointer { x in
               try activations.withUnsafeMutableBytes { a in
-                try Quantize.row(partner, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+                try Quantize.row(
+                  partner, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
               }
             }
             for r in 0..<rows {
@@ -100,7 +101,8 @@ final class MatMulTests: XCTestCase {
               let got = output[b * rows + r]
               let ulps = abs(Int(got.bitPattern) - Int(expected.bitPattern))
               XCTAssertLessThanOrEqual(
-                ulps, Self.pairKernelToleranceULPs, "\(type) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs \(expected)")
+                ulps, Self.pairKernelToleranceULPs,
+                "\(type) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs \(expected)")
             }
           }
         }
