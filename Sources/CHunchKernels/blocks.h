@@ -73,4 +73,6 @@ void hunch_dot4_q5_0_avx512(int64_t n, const void *w, const void *a, size_t stri
 void hunch_dot4_q8_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
+void hunch_dot8_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
+void hunch_dot8_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 #endif

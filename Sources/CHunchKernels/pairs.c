@@ -1,4 +1,4 @@
-// Matrix products for Q4_0, Q5_0 and Q8_0 weights against activations prepared once per call ("pairs").
+// Matrix products for Q4_0, Q5_0, Q8_0 and Q4_1 weights against activations prepared once per call ("pairs").
 //
 // The 512-bit kernels in x86_512.c spend most of their instructions on the activation side, redoing for every
 // weight row what depends only on the activations: gathering two 34-byte Q8_0 blocks into one vector, the second
@@ -80,6 +80,13 @@ static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
   return _mm512_xor_si512(q, _mm512_set1_epi8((char)0x80));
 }
 
+// One pair step with the scale products D already in their lanes: acc += D * float(Σ q·y − offset·Σy).
+#define PAIR_STEP_SCALED(ACC, Q, D, P)                                                                             \
+  do {                                                                                                           \
+    __m512i sum = _mm512_dpbusd_epi32(_mm512_loadu_si512((P)->bias), (Q), _mm512_loadu_si512((P)->qs));           \
+    ACC = _mm512_fmadd_ps((D), _mm512_cvtepi32_ps(sum), ACC);                                                    \
+  } while (0)
+
 // One pair step of one activation row: acc += (wd · ad) * float(Σ q·y − offset·Σy).
 #define PAIR_STEP(ACC, Q, WD, P)                                                                                   \
   do {                                                                                                           \
@@ -89,27 +96,54 @@ static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
   } while (0)
 
 // Rows [row_start, row_end) against `batch` prepared activation rows; activation tiles of 16 rows stay in cache
-// while the thread's weight rows stream past them, four activation rows per weight decode.
+// while the thread's weight rows stream past them, eight (then four) activation rows per weight decode. The scale
+// products of all those rows (rows × two blocks) come from one multiply of the gathered activation scales
+// (`scales`: (pairs, batch, 2)) and are spread to each row's lanes: the same products, so the same bits as
+// PAIR_STEP's per-row 512-bit multiply, at a fraction of its multiplier work.
 #define MATMUL_PAIRS(NAME, BLOCK_T, DECODE)                                                                        \
   static TARGET512 void NAME(int64_t pairs, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,   \
-                             int64_t row_end, const pair_q8 *act, int64_t batch, float *output,                  \
-                             int64_t output_stride) {                                                            \
+                             int64_t row_end, const pair_q8 *act, const float *scales, int64_t batch,            \
+                             float *output, int64_t output_stride) {                                             \
     enum { TILE = 16 };                                                                                          \
+    const __m512i spread0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);                   \
+    const __m512i two = _mm512_set1_epi32(2);                                                                    \
+    const __m512i spread1 = _mm512_add_epi32(spread0, two), spread2 = _mm512_add_epi32(spread1, two),            \
+                  spread3 = _mm512_add_epi32(spread2, two);                                                      \
     for (int64_t b0 = 0; b0 < batch; b0 += TILE) {                                                               \
       const int64_t b1 = b0 + TILE < batch ? b0 + TILE : batch;                                                  \
       for (int64_t r = row_start; r < row_end; r++) {                                                            \
         const BLOCK_T *x = (const BLOCK_T *)(weights + (size_t)r * weight_row_bytes);                            \
         int64_t b = b0;                                                                                          \
+        for (; b + 8 <= b1; b += 8) {                                                                            \
+          const pair_q8 *y0 = act + b * pairs;                                                                   \
+          const float *sc = scales + 2 * b;                                                                      \
+          __m512 acc[8];                                                                                         \
+          for (int k = 0; k < 8; k++) acc[k] = _mm512_setzero_ps();                                              \
+          for (int64_t i = 0; i < pairs; i++, sc += 2 * batch) {                                                 \
+            const __m512i q = DECODE(x + 2 * i);                                                                 \
+            uint32_t wd2 = (uint32_t)x[2 * i].d | ((uint32_t)x[2 * i + 1].d << 16);                              \
+            const __m512 wd = _mm512_cvtph_ps(_mm256_set1_epi32((int)wd2)); /* w0, w1, w0, w1, ... */            \
+            const __m512 d = _mm512_mul_ps(wd, _mm512_loadu_ps(sc));                                             \
+            for (int k = 0; k < 8; k++) {                                                                        \
+              const __m512i spread = _mm512_add_epi32(spread0, _mm512_set1_epi32(2 * k));                        \
+              PAIR_STEP_SCALED(acc[k], q, _mm512_permutexvar_ps(spread, d), y0 + k * pairs + i);                 \
+            }                                                                                                    \
+          }                                                                                                      \
+          for (int k = 0; k < 8; k++) output[(b + k) * output_stride + r] = _mm512_reduce_add_ps(acc[k]);         \
+        }                                                                                                        \
         for (; b + 4 <= b1; b += 4) {                                                                            \
           const pair_q8 *y0 = act + b * pairs, *y1 = y0 + pairs, *y2 = y1 + pairs, *y3 = y2 + pairs;             \
+          const float *sc = scales + 2 * b;                                                                      \
           __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                            \
-          for (int64_t i = 0; i < pairs; i++) {                                                                  \
+          for (int64_t i = 0; i < pairs; i++, sc += 2 * batch) {                                                 \
             const __m512i q = DECODE(x + 2 * i);                                                                 \
-            const __m512 wd = weight_scales(x[2 * i].d, x[2 * i + 1].d);                                         \
-            PAIR_STEP(a0, q, wd, y0 + i);                                                                        \
-            PAIR_STEP(a1, q, wd, y1 + i);                                                                        \
-            PAIR_STEP(a2, q, wd, y2 + i);                                                                        \
-            PAIR_STEP(a3, q, wd, y3 + i);                                                                        \
+            uint32_t wd2 = (uint32_t)x[2 * i].d | ((uint32_t)x[2 * i + 1].d << 16);                              \
+            const __m256 wd = _mm256_cvtph_ps(_mm_set1_epi32((int)wd2));  /* w0, w1, w0, w1, ... */              \
+            const __m512 d = _mm512_castps256_ps512(_mm256_mul_ps(wd, _mm256_loadu_ps(sc)));                    \
+            PAIR_STEP_SCALED(a0, q, _mm512_permutexvar_ps(spread0, d), y0 + i);                                  \
+            PAIR_STEP_SCALED(a1, q, _mm512_permutexvar_ps(spread1, d), y1 + i);                                  \
+            PAIR_STEP_SCALED(a2, q, _mm512_permutexvar_ps(spread2, d), y2 + i);                                  \
+            PAIR_STEP_SCALED(a3, q, _mm512_permutexvar_ps(spread3, d), y3 + i);                                  \
           }                                                                                                      \
           output[(b + 0) * output_stride + r] = _mm512_reduce_add_ps(a0);                                        \
           output[(b + 1) * output_stride + r] = _mm512_reduce_add_ps(a1);                                        \
@@ -133,6 +167,113 @@ MATMUL_PAIRS(matmul_pairs_q4_0, block_q4_0, decode_q4_0)
 MATMUL_PAIRS(matmul_pairs_q5_0, block_q5_0, decode_q5_0)
 MATMUL_PAIRS(matmul_pairs_q8_0, block_q8_0, decode_q8_0)
 
+// ---- Q4_1 weights against prepared Q8_1 activations. A prepared pair holds the 64 quants, the blocks' sums
+// s = d·Σq as floats in lanes 0 and 1 (where the bias of the offset formats sits; Q4_1 has no offset), and the
+// scales as in pair_q8. The float steps are hunch_dot_q4_1_avx512's: acc = fma(wd·ad, float(Σ q·y), acc) per block
+// pair, offsets += wm·s in lanes 0 and 1, result = the 512-bit reduction + (offset 0 + offset 1).
+typedef struct {
+  int8_t qs[64];
+  float s[16];  // lanes 0, 1: sums of blocks 2p, 2p+1
+  float d[16];
+} pair_q8_1;
+_Static_assert(sizeof(pair_q8_1) == HUNCH_PAIR_BYTES, "prepared Q8_1 pair");
+
+TARGET512 void hunch_prepare_pairs_q8_1(const void *q8_1_row, int64_t n, void *out) {
+  const block_q8_1 *y = q8_1_row;
+  pair_q8_1 *p = out;
+  const int64_t pairs = n / (2 * HUNCH_QK);
+  for (int64_t i = 0; i < pairs; i++) {
+    const block_q8_1 *a = y + 2 * i;
+    _mm256_storeu_si256((__m256i *)p[i].qs, _mm256_loadu_si256((const __m256i *)a[0].qs));
+    _mm256_storeu_si256((__m256i *)(p[i].qs + 32), _mm256_loadu_si256((const __m256i *)a[1].qs));
+    const float d0 = half_to_float512(a[0].d), d1 = half_to_float512(a[1].d);
+    for (int l = 0; l < 16; l++) p[i].s[l] = 0;
+    p[i].s[0] = half_to_float512(a[0].s);
+    p[i].s[1] = half_to_float512(a[1].s);
+    for (int l = 0; l < 8; l++) {
+      p[i].d[l] = d0;
+      p[i].d[8 + l] = d1;
+    }
+  }
+}
+
+void hunch_gather_pair_sums(const void *prepared, int64_t n, int64_t batch, float *sums) {
+  const int64_t pairs = n / (2 * HUNCH_QK);
+  const pair_q8_1 *act = prepared;
+  for (int64_t b = 0; b < batch; b++) {
+    for (int64_t i = 0; i < pairs; i++) {
+      sums[(i * batch + b) * 2] = act[b * pairs + i].s[0];
+      sums[(i * batch + b) * 2 + 1] = act[b * pairs + i].s[1];
+    }
+  }
+}
+
+// R (8 or 4) activation rows from row b against one Q4_1 weight row; scales and sums gathered as (pairs, batch, 2).
+static inline __attribute__((always_inline)) TARGET512 void q4_1_pair_rows(
+  const block_q4_1 *x, int64_t pairs, const pair_q8_1 *act, const float *scales, const float *sums, int64_t batch,
+  int64_t b, float *output, int64_t output_stride, int64_t r, const int R) {
+  const __m512i spread0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  __m512 acc[8];
+  for (int k = 0; k < R; k++) acc[k] = _mm512_setzero_ps();
+  __m512 offsets = _mm512_setzero_ps();  // lane 2k: row k's even blocks, 2k + 1: its odd blocks
+  const float *sc = scales + 2 * b, *su = sums + 2 * b;
+  for (int64_t i = 0; i < pairs; i++, sc += 2 * batch, su += 2 * batch) {
+    const __m512i q = nibbles64p(x[2 * i].qs, x[2 * i + 1].qs);
+    const uint32_t wd2 = (uint32_t)x[2 * i].d | ((uint32_t)x[2 * i + 1].d << 16);
+    const uint32_t wm2 = (uint32_t)x[2 * i].m | ((uint32_t)x[2 * i + 1].m << 16);
+    __m512 d, m;
+    if (R == 8) {
+      d = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set1_epi32((int)wd2)), _mm512_loadu_ps(sc));
+      m = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set1_epi32((int)wm2)), _mm512_loadu_ps(su));
+    } else {
+      d = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(_mm_set1_epi32((int)wd2)), _mm256_loadu_ps(sc)));
+      m = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(_mm_set1_epi32((int)wm2)), _mm256_loadu_ps(su)));
+    }
+    offsets = _mm512_add_ps(offsets, m);
+    for (int k = 0; k < R; k++) {
+      const pair_q8_1 *y = act + (b + k) * pairs + i;
+      const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(y->qs));
+      const __m512 dk = _mm512_permutexvar_ps(_mm512_add_epi32(spread0, _mm512_set1_epi32(2 * k)), d);
+      acc[k] = _mm512_fmadd_ps(dk, _mm512_cvtepi32_ps(sum), acc[k]);
+    }
+  }
+  float off[16];
+  _mm512_storeu_ps(off, offsets);
+  for (int k = 0; k < R; k++)
+    output[(b + k) * output_stride + r] = _mm512_reduce_add_ps(acc[k]) + (off[2 * k] + off[2 * k + 1]);
+}
+
+static TARGET512 void matmul_pairs_q4_1(int64_t pairs, const uint8_t *weights, size_t weight_row_bytes,
+                                        int64_t row_start, int64_t row_end, const pair_q8_1 *act,
+                                        const float *scales, const float *sums, int64_t batch, float *output,
+                                        int64_t output_stride) {
+  enum { TILE = 16 };
+  for (int64_t b0 = 0; b0 < batch; b0 += TILE) {
+    const int64_t b1 = b0 + TILE < batch ? b0 + TILE : batch;
+    for (int64_t r = row_start; r < row_end; r++) {
+      const block_q4_1 *x = (const block_q4_1 *)(weights + (size_t)r * weight_row_bytes);
+      int64_t b = b0;
+      for (; b + 8 <= b1; b += 8) q4_1_pair_rows(x, pairs, act, scales, sums, batch, b, output, output_stride, r, 8);
+      for (; b + 4 <= b1; b += 4) q4_1_pair_rows(x, pairs, act, scales, sums, batch, b, output, output_stride, r, 4);
+      for (; b < b1; b++) {
+        const pair_q8_1 *y = act + b * pairs;
+        __m512 acc = _mm512_setzero_ps();
+        __m128 offsets = _mm_setzero_ps();
+        for (int64_t i = 0; i < pairs; i++) {
+          const __m512i q = nibbles64p(x[2 * i].qs, x[2 * i + 1].qs);
+          const __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(y[i].qs));
+          const __m512 d = _mm512_mul_ps(weight_scales(x[2 * i].d, x[2 * i + 1].d), _mm512_loadu_ps(y[i].d));
+          acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+          const __m128 wm = _mm_cvtph_ps(_mm_setr_epi16((short)x[2 * i].m, (short)x[2 * i + 1].m, 0, 0, 0, 0, 0, 0));
+          offsets = _mm_add_ps(offsets, _mm_mul_ps(wm, _mm_loadu_ps(y[i].s)));
+        }
+        output[b * output_stride + r] =
+          _mm512_reduce_add_ps(acc) + (_mm_cvtss_f32(offsets) + _mm_cvtss_f32(_mm_movehdup_ps(offsets)));
+      }
+    }
+  }
+}
+
 int hunch_pairs_offset(uint32_t weight_type) {
   switch (weight_type) {
   case HUNCH_TYPE_Q4_0: return 8;
@@ -142,22 +283,44 @@ int hunch_pairs_offset(uint32_t weight_type) {
   }
 }
 
+void hunch_gather_pair_scales(const void *prepared, int64_t n, int64_t batch, float *scales) {
+  const int64_t pairs = n / (2 * HUNCH_QK);
+  const pair_q8 *act = prepared;
+  for (int64_t b = 0; b < batch; b++) {
+    for (int64_t i = 0; i < pairs; i++) {
+      scales[(i * batch + b) * 2] = act[b * pairs + i].d[0];
+      scales[(i * batch + b) * 2 + 1] = act[b * pairs + i].d[8];
+    }
+  }
+}
+
 void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
-                        int64_t row_start, int64_t row_end, const void *prepared, int64_t batch, float *output,
-                        int64_t output_stride) {
+                        int64_t row_start, int64_t row_end, const void *prepared, const float *scales,
+                        const float *sums, int64_t batch, float *output, int64_t output_stride) {
   const int64_t pairs = columns / (2 * HUNCH_QK);
   switch (weight_type) {
   case HUNCH_TYPE_Q4_0:
-    matmul_pairs_q4_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, batch, output, output_stride);
+    matmul_pairs_q4_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, scales, batch, output,
+                      output_stride);
     break;
   case HUNCH_TYPE_Q5_0:
-    matmul_pairs_q5_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, batch, output, output_stride);
+    matmul_pairs_q5_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, scales, batch, output,
+                      output_stride);
     break;
   case HUNCH_TYPE_Q8_0:
-    matmul_pairs_q8_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, batch, output, output_stride);
+    matmul_pairs_q8_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, scales, batch, output,
+                      output_stride);
+    break;
+  case HUNCH_TYPE_Q4_1:
+    matmul_pairs_q4_1(pairs, weights, weight_row_bytes, row_start, row_end, prepared, scales, sums, batch, output,
+                      output_stride);
     break;
   default: break;
   }
+}
+
+int hunch_pairs_supported(uint32_t weight_type) {
+  return hunch_pairs_offset(weight_type) > 0 || weight_type == HUNCH_TYPE_Q4_1;
 }
 #else
 #include "CHunchKernels.h"
@@ -165,10 +328,18 @@ int hunch_pairs_offset(uint32_t weight_type) { (void)weight_type; return 0; }
 void hunch_prepare_pairs(const void *q8_0_row, int64_t n, int offset, void *out) {
   (void)q8_0_row; (void)n; (void)offset; (void)out;
 }
+void hunch_gather_pair_scales(const void *prepared, int64_t n, int64_t batch, float *scales) {
+  (void)prepared; (void)n; (void)batch; (void)scales;
+}
 void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
-                        int64_t row_start, int64_t row_end, const void *prepared, int64_t batch, float *output,
-                        int64_t output_stride) {
+                        int64_t row_start, int64_t row_end, const void *prepared, const float *scales,
+                        const float *sums, int64_t batch, float *output, int64_t output_stride) {
   (void)weight_type; (void)columns; (void)weights; (void)weight_row_bytes; (void)row_start; (void)row_end;
-  (void)prepared; (void)batch; (void)output; (void)output_stride;
+  (void)prepared; (void)scales; (void)sums; (void)batch; (void)output; (void)output_stride;
+}
+int hunch_pairs_supported(uint32_t weight_type) { (void)weight_type; return 0; }
+void hunch_prepare_pairs_q8_1(const void *q8_1_row, int64_t n, void *out) { (void)q8_1_row; (void)n; (void)out; }
+void hunch_gather_pair_sums(const void *prepared, int64_t n, int64_t batch, float *sums) {
+  (void)prepared; (void)n; (void)batch; (void)sums;
 }
 #endif

@@ -285,8 +285,23 @@ hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level) {
   return NULL;
 }
 
-void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights,
-                       size_t weight_row_bytes,
+hunch_dot4_fn hunch_dot8_function(uint32_t weight_type, int level) {
+#if defined(__x86_64__)
+  if (level == HUNCH_LEVEL_AVX512 && hunch_level_supported(level)) {
+    switch (weight_type) {
+    case HUNCH_TYPE_Q4_K: return hunch_dot8_q4_K_avx512;
+    case HUNCH_TYPE_Q6_K: return hunch_dot8_q6_K_avx512;
+    default: break;
+    }
+  }
+#endif
+  (void)weight_type;
+  (void)level;
+  return NULL;
+}
+
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, hunch_dot4_fn dot8, int64_t columns,
+                       const void *weights, size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride) {
   // A tile of activation rows plus the thread's weight rows stay in L2 while every pair is visited.
@@ -298,6 +313,13 @@ void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, co
     for (int64_t r = row_start; r < row_end; r++) {
       const uint8_t *row = w + (size_t)r * weight_row_bytes;
       int64_t b = b0;
+      if (dot8) {
+        float eight[8];
+        for (; b + 8 <= b1; b += 8) {
+          dot8(columns, row, act + (size_t)b * activation_row_bytes, activation_row_bytes, eight);
+          for (int k = 0; k < 8; k++) output[(b + k) * output_stride + r] = eight[k];
+        }
+      }
       if (dot4) {
         float four[4];
         for (; b + 4 <= b1; b += 4) {

@@ -1,6 +1,7 @@
 // Instantiates the x86 kernels for each instruction-set level; selection happens at run time (portable.c).
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #include "blocks.h"

@@ -200,6 +200,19 @@ static inline TARGET512 __m512i lanes_of(__m512i table16, int first, int per) {
   return _mm512_permutexvar_epi16(_mm512_loadu_si512(index), table16);
 }
 
+// The one-row 256-bit kernels' horizontal sum (x86_body.h), the same adds in the same order.
+static inline TARGET512 float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Low 256-bit half plus high half, as 32-bit integers (exact).
+static inline TARGET512 __m256i fold256(__m512i v) {
+  return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
+
 static inline TARGET512 int reduce_epi32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
@@ -207,87 +220,162 @@ static inline TARGET512 int reduce_epi32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+// Q4_K's packed 6-bit scales and mins (see hunch_q4_K_scale_min) unpacked with 32-bit word operations: the eight
+// scales in bytes 0..7, the eight mins in bytes 8..15.
+static inline TARGET512 __m128i q4_K_scales_mins(const uint8_t *packed) {
+  uint32_t w0, w1, w2;
+  memcpy(&w0, packed, 4);
+  memcpy(&w1, packed + 4, 4);
+  memcpy(&w2, packed + 8, 4);
+  const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x30303030;
+  return _mm_setr_epi32((int)(w0 & low6), (int)((w2 & low4) | ((w0 >> 2) & top2)), (int)(w1 & low6),
+                        (int)(((w2 >> 4) & low4) | ((w1 >> 2) & top2)));
+}
+
+// Four rows' eight 32-bit lanes each, summed per row: lane r of the result is the sum of v[r] (exact integers).
+static inline TARGET512 __m128i reduce4_epi32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+  __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+  return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+// Lane r of four floats in all eight lanes.
+static inline TARGET512 __m256 broadcast_lane(__m128 v, int r) {
+  return _mm256_permutexvar_ps(_mm256_set1_epi32(r), _mm256_castps128_ps256(v));
+}
+
+// 4·G activation rows against one Q4_K weight row (G = 1 or 2), each row bit-identical to hunch_dot_q4_K_vnni:
+// every 32-bit lane ends each super-block holding the same integer as that kernel's (low nibbles in the low half,
+// high nibbles in the high half of a 512-bit vector, folded), and the float steps are its steps in its order:
+// acc = fma(y.d·d, lanes, acc) on eight lanes, mins = fma(y.d·dmin, msum, mins), then the same horizontal sum minus
+// mins. The weight block is decoded once for all rows; the per-row scalar work is done four rows per vector.
+static inline __attribute__((always_inline)) TARGET512 void q4_K_rows(int64_t n, const void *w, const void *a,
+                                                                      size_t stride, float *out, const int G) {
   const block_q4_K *x = w;
-  const block_q8_K *y[4];
-  for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
+  const block_q8_K *y[8];
+  for (int r = 0; r < 4 * G; r++) y[r] = (const void *)((const uint8_t *)a + r * stride);
   const int64_t nb = n / HUNCH_QK_K;
   const __m256i low_mask = _mm256_set1_epi8(0x0F);
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-  float mins[4] = {0, 0, 0, 0};
+  // 16-bit lane k of min pairs: min k / 2 (sub-block j's min goes with bsums 2j and 2j + 1); mins sit at 8..15.
+  const __m256i min_pairs = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  __m256 acc[8];
+  __m128 mins[2];
+  for (int r = 0; r < 4 * G; r++) acc[r] = _mm256_setzero_ps();
+  for (int g = 0; g < G; g++) mins[g] = _mm_setzero_ps();
   for (int64_t i = 0; i < nb; i++) {
-    uint8_t scale[8], min[8];
-    for (int j = 0; j < 8; j++) hunch_q4_K_scale_min(j, x[i].scales, &scale[j], &min[j]);
-    __m512i scale16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)scale)));
-    // Sub-block j's min pairs with bsums 2j and 2j+1.
-    const __m256i pairs = _mm256_setr_epi16(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    __m256i min16 = _mm512_castsi512_si256(
-      _mm512_permutexvar_epi16(_mm512_castsi256_si512(pairs),
-                               _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)min)))));
-    __m512i isum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    const __m256i table = _mm256_cvtepu8_epi16(q4_K_scales_mins(x[i].scales));  // scales 0..7, mins 8..15
+    const __m512i table512 = _mm512_castsi256_si512(table);
+    __m512i s[8];
+    for (int r = 0; r < 4 * G; r++) s[r] = _mm512_setzero_si512();
     for (int j = 0; j < 4; j++) {
       __m256i raw = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
       __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(raw, low_mask)),
                                      _mm256_and_si256(_mm256_srli_epi16(raw, 4), low_mask), 1);
-      __m512i sc = lanes_of(scale16, 2 * j, 16);
-      for (int r = 0; r < 4; r++) {
-        __m512i p = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[r][i].qs + 64 * j));
-        isum[r] = _mm512_add_epi32(isum[r], _mm512_madd_epi16(p, sc));
+      // Scale 2j in the low half's 16-bit lanes, 2j + 1 in the high half's.
+      __m512i sc = _mm512_permutexvar_epi16(
+        _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)), 1), table512);
+      for (int r = 0; r < 4 * G; r++)
+        s[r] = _mm512_dpwssd_epi32(s[r], _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[r][i].qs + 64 * j)), sc);
+    }
+    const __m256i min16 = _mm256_permutexvar_epi16(min_pairs, table);
+    const __m128 xd = _mm_set1_ps(half512(x[i].d)), xmin = _mm_set1_ps(half512(x[i].dmin));
+    for (int g = 0; g < G; g++) {
+      const block_q8_K *const *yg = y + 4 * g;
+      const __m128i msum = reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[0][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[1][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[2][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[3][i].bsums), min16));
+      const __m128 yd = _mm_setr_ps(yg[0][i].d, yg[1][i].d, yg[2][i].d, yg[3][i].d);
+      const __m128 d = _mm_mul_ps(yd, xd);
+      mins[g] = _mm_fmadd_ps(_mm_mul_ps(yd, xmin), _mm_cvtepi32_ps(msum), mins[g]);
+      for (int k = 0; k < 4; k++) {
+        const int r = 4 * g + k;
+        acc[r] = _mm256_fmadd_ps(broadcast_lane(d, k), _mm256_cvtepi32_ps(fold256(s[r])), acc[r]);
       }
     }
-    const float xd = half512(x[i].d), xmin = half512(x[i].dmin);
-    for (int r = 0; r < 4; r++) {
-      int msum = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), min16));
-      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(y[r][i].d * xd), _mm512_cvtepi32_ps(isum[r]), acc[r]);
-      mins[r] += y[r][i].d * xmin * (float)msum;
+  }
+  for (int g = 0; g < G; g++) {
+    float m[4];
+    _mm_storeu_ps(m, mins[g]);
+    for (int k = 0; k < 4; k++) out[4 * g + k] = hsum256(acc[4 * g + k]) - m[k];
+  }
+}
+
+TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q4_K_rows(n, w, a, stride, out, 1);
+}
+
+TARGET512 void hunch_dot8_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q4_K_rows(n, w, a, stride, out, 2);
+}
+
+// 4·G activation rows against one Q6_K weight row, each bit-identical to hunch_dot_q6_K_vnni: the 512-bit vectors
+// hold two of that kernel's 256-bit groups, folded at the end of each super-block into its exact 32-bit lanes; the
+// 32·Σ scale·bsum correction is taken off lane 0 as there, then the same FMA and horizontal sum.
+static inline __attribute__((always_inline)) TARGET512 void q6_K_rows(int64_t n, const void *w, const void *a,
+                                                                      size_t stride, float *out, const int G) {
+  const block_q6_K *x = w;
+  const block_q8_K *y[8];
+  for (int r = 0; r < 4 * G; r++) y[r] = (const void *)((const uint8_t *)a + r * stride);
+  const int64_t nb = n / HUNCH_QK_K;
+  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+  // 16-bit lane k of the scale vectors for 64 quants: scale first + k / 8 (16 elements per scale).
+  const __m512i spread = _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL, 0x0002000200020002LL,
+                                           0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL);
+  __m256 acc[8];
+  for (int r = 0; r < 4 * G; r++) acc[r] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+    const __m512i table = _mm512_castsi256_si512(scales16);
+    __m512i s[8];
+    for (int r = 0; r < 4 * G; r++) s[r] = _mm512_setzero_si512();
+    for (int half = 0; half < 2; half++) {
+      // Stored values q + 32 (0..63): qa holds elements 0..31 and 32..63 of this half, qb 64..95 and 96..127.
+      const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * half);
+      const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
+      const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 2), 1);
+      const __m512i qa = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(b, m2), 4));
+      const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(b, m30));
+      const __m512i sa =
+        _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half))), table);
+      const __m512i sb =
+        _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half + 4))), table);
+      const size_t o = 128 * (size_t)half;
+      for (int r = 0; r < 4 * G; r++)
+        s[r] = _mm512_dpwssd_epi32(s[r], _mm512_maddubs_epi16(qa, _mm512_loadu_si512(y[r][i].qs + o)), sa);
+      for (int r = 0; r < 4 * G; r++)
+        s[r] = _mm512_dpwssd_epi32(s[r], _mm512_maddubs_epi16(qb, _mm512_loadu_si512(y[r][i].qs + o + 64)), sb);
+    }
+    const __m128 xd = _mm_set1_ps(half512(x[i].d));
+    for (int g = 0; g < G; g++) {
+      const block_q8_K *const *yg = y + 4 * g;
+      // 32·Σ scale·bsum per row (the +32 in the stored values), exact.
+      const __m128i offset = _mm_slli_epi32(
+        reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[0][i].bsums), scales16),
+                      _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[1][i].bsums), scales16),
+                      _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[2][i].bsums), scales16),
+                      _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[3][i].bsums), scales16)),
+        5);
+      const __m256i offset8 = _mm256_castsi128_si256(offset);
+      const __m128 d = _mm_mul_ps(_mm_setr_ps(yg[0][i].d, yg[1][i].d, yg[2][i].d, yg[3][i].d), xd);
+      for (int k = 0; k < 4; k++) {
+        const int r = 4 * g + k;
+        const __m256i lanes =
+          _mm256_sub_epi32(fold256(s[r]), _mm256_maskz_permutexvar_epi32(1, _mm256_set1_epi32(k), offset8));
+        acc[r] = _mm256_fmadd_ps(broadcast_lane(d, k), _mm256_cvtepi32_ps(lanes), acc[r]);
+      }
     }
   }
-  for (int r = 0; r < 4; r++) out[r] = _mm512_reduce_add_ps(acc[r]) - mins[r];
+  for (int r = 0; r < 4 * G; r++) out[r] = hsum256(acc[r]);
 }
 
 TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
-  const block_q6_K *x = w;
-  const block_q8_K *y[4];
-  for (int r = 0; r < 4; r++) y[r] = (const block_q8_K *)((const uint8_t *)a + r * stride);
-  const int64_t nb = n / HUNCH_QK_K;
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-  for (int64_t i = 0; i < nb; i++) {
-    __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
-    __m512i table = _mm512_castsi256_si512(scales16);
-    __m512i isum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
-    for (int half = 0; half < 2; half++) {
-      const uint8_t *ql = x[i].ql + 64 * half;
-      __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
-      __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
-      __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-      // Stored values q + 32 (0..63) for elements 0..31, 32..63, 64..95, 96..127 of this half.
-      __m256i q1 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(bits, m2), 4));
-      __m256i q2 = _mm256_or_si256(_mm256_and_si256(l1, m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2), m2), 4));
-      __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(bits, m30));
-      __m256i q4 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                   _mm256_and_si256(_mm256_srli_epi16(bits, 2), m30));
-      __m512i qa = _mm512_inserti64x4(_mm512_castsi256_si512(q1), q2, 1);
-      __m512i qb = _mm512_inserti64x4(_mm512_castsi256_si512(q3), q4, 1);
-      __m512i sa = lanes_of(table, 8 * half, 8), sb = lanes_of(table, 8 * half + 4, 8);
-      for (int r = 0; r < 4; r++) {
-        const int8_t *yq = y[r][i].qs + 128 * half;
-        __m512i pa = _mm512_madd_epi16(_mm512_maddubs_epi16(qa, _mm512_loadu_si512(yq)), sa);
-        __m512i pb = _mm512_madd_epi16(_mm512_maddubs_epi16(qb, _mm512_loadu_si512(yq + 64)), sb);
-        isum[r] = _mm512_add_epi32(isum[r], _mm512_add_epi32(pa, pb));
-      }
-    }
-    const float xd = half512(x[i].d);
-    for (int r = 0; r < 4; r++) {
-      // Take 32·Σ sc·bsum back off (the +32 in the stored values), exactly, in lane 0.
-      int offset = reduce_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[r][i].bsums), scales16));
-      __m512i corrected = _mm512_sub_epi32(isum[r], _mm512_zextsi128_si512(_mm_cvtsi32_si128(32 * offset)));
-      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(y[r][i].d * xd), _mm512_cvtepi32_ps(corrected), acc[r]);
-    }
-  }
-  for (int r = 0; r < 4; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+  q6_K_rows(n, w, a, stride, out, 1);
 }
+
+TARGET512 void hunch_dot8_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q6_K_rows(n, w, a, stride, out, 2);
+}
+
 TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   const block_q4_1 *x = w;
   const block_q8_1 *y[4];
@@ -310,7 +398,7 @@ TARGET512 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, s
     __m256 wd8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(wdm), pick);
     __m256 wm8 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_movehl_ps(wdm, wdm)), pick);
     __m512 products = _mm512_castps256_ps512(_mm256_mul_ps(ad, wd8));
-    offsets = _mm256_fmadd_ps(as, wm8, offsets);
+    offsets = _mm256_add_ps(offsets, _mm256_mul_ps(as, wm8));  // mul then add, as the one-row kernel rounds
     for (int r = 0; r < 4; r++) {
       __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, activations64(y[r][i].qs, y[r][i + 1].qs));
       __m512i spread = _mm512_setr_epi32(r, r, r, r, r, r, r, r, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4, r + 4,

@@ -169,7 +169,7 @@ TARGET float NAME(hunch_dot_q4_K)(int64_t n, const void *w, const void *a) {
     }
     const float d = y[i].d * NAME(half)(x[i].d);
     acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
-    mins += y[i].d * NAME(half)(x[i].dmin) * (float)msum;
+    mins = fmaf(y[i].d * NAME(half)(x[i].dmin), (float)msum, mins);  // one rounding (the four-row kernels match it)
   }
   return NAME(hsum)(acc) - mins;
 }

@@ -29,16 +29,18 @@ if typeNames == nil {
     }
   }
 }
-if typeNames == nil {
-  // Prompt processing: 64 activation rows through the model's large matrices.
-  for (type, rows, columns) in [
-    (TensorType.q5_0, 4864, 896), (.q8_0, 4864, 896), (.q4_K, 896, 4864), (.q6_K, 896, 4864),
-  ] {
+// Prompt processing: 64 activation rows through the model's large matrices (or, with types given, a 4864x896 and a
+// 896x4864 matrix of each), with and without the four-row kernels.
+let batchShapes: [(TensorType, Int, Int)] =
+  typeNames == nil
+  ? [(.q5_0, 4864, 896), (.q8_0, 4864, 896), (.q4_K, 896, 4864), (.q6_K, 896, 4864)]
+  : types.flatMap { [($0, 4864, 896), ($0, 896, 4864)] }
+for (type, rows, columns) in batchShapes {
+  for fourRow in [false, true] {
     if let perSecond = try? KernelBench.batchRowsPerSecond(
-      type: type, rows: rows, columns: columns, batch: 64,
-      threads: threads)
+      type: type, rows: rows, columns: columns, batch: 64, threads: threads, fourRowKernels: fourRow)
     {
-      print("\(type) \(rows)x\(columns) batch 64: \(Int(perSecond)) rows/s")
+      print("\(type) \(rows)x\(columns) batch 64\(fourRow ? "" : " (row kernels only)"): \(Int(perSecond)) rows/s")
     }
   }
 }

@@ -27,6 +27,7 @@ public struct DotKernel: @unchecked Sendable {
   public let level: KernelLevel
   let function: hunch_dot_fn
   let function4: hunch_dot4_fn?  // four activation rows per call, where the level has such a kernel
+  let function8: hunch_dot4_fn?  // eight activation rows per call, likewise
 
   /// Weight types that have kernels at every level.
   public static let supportedTypes: Set<TensorType> = [.f32, .f16, .q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K]
@@ -40,6 +41,24 @@ public struct DotKernel: @unchecked Sendable {
     self.level = level
     self.function = function
     function4 = hunch_dot4_function(weightType.rawValue, level.rawValue)
+    function8 = hunch_dot8_function(weightType.rawValue, level.rawValue)
+  }
+
+  /// Dot products of one weight row with eight activation rows `activationStride` bytes apart, into `out[0..<8]`
+  /// (the four-row kernel twice, or `dot` eight times, where there is no eight-row kernel).
+  public func dot8(
+    count: Int, weights: UnsafeRawPointer, activations: UnsafeRawPointer, activationStride: Int,
+    out: UnsafeMutablePointer<Float>
+  ) {
+    if let function8 {
+      function8(Int64(count), weights, activations, activationStride, out)
+    } else {
+      for half in 0..<2 {
+        dot4(
+          count: count, weights: weights, activations: activations + 4 * half * activationStride,
+          activationStride: activationStride, out: out + 4 * half)
+      }
+    }
   }
 
   /// Whether `dot4` has its own kernel (otherwise it runs `dot` four times).

@@ -15,10 +15,11 @@ public final class MatMul {
   private var workspace: UnsafeMutableRawPointer?
   private var workspaceBytes = 0
 
-  /// The four-activation-row kernels (Q4_1, Q4_K, Q6_K) are faster for batches but not bit-identical to the row
-  /// kernels: a token's logits would then depend on how many tokens shared its batch (up to 0.17 apart on the 0.5B),
-  /// which breaks exact speculative verification and prompt reuse equivalence. Off until they are made exact.
-  public var usesFourRowKernels = false
+  /// Whether batches use the four- and eight-activation-row kernels. They give every row exactly the one-row kernel's bits
+  /// (same integer lanes, same float steps in the same order; see DotKernelTests and MatMulTests), so a token's
+  /// logits do not depend on how many tokens share its batch, which exact speculative verification and prompt reuse
+  /// rely on. The switch stays for benchmarks.
+  public var usesFourRowKernels = true
 
   public init(pool: ThreadPool, level: KernelLevel = .best) {
     self.pool = pool
@@ -60,26 +61,38 @@ public final class MatMul {
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
     let chunk = batch == 1 ? max(4, perThread) : min(perThread, bySize)
 
-    let pairsOffset = level == .avx512 ? hunch_pairs_offset(type.rawValue) : 0
-    if pairsOffset > 0, partner == .q8_0, columns % 64 == 0 {
+    if level == .avx512, hunch_pairs_supported(type.rawValue) != 0, partner == .q8_0 || partner == .q8_1,
+      columns % 64 == 0
+    {
       // Activations prepared once per call for the pair kernels (bit-identical, far fewer instructions per row).
+      let pairsOffset = hunch_pairs_offset(type.rawValue)
       let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
-      let buffer = reserveWorkspace(bytes: (activationRowBytes + pairBytes) * batch)
+      let scaleBytes = columns / 64 * 2 * MemoryLayout<Float>.stride  // per row: (pairs, 2) activation scales
+      let sumBytes = partner == .q8_1 ? scaleBytes : 0  // and for Q8_1 the blocks' sums
+      let buffer = reserveWorkspace(bytes: (activationRowBytes + pairBytes + scaleBytes + sumBytes) * batch)
       let prepared = buffer + activationRowBytes * batch
+      let scales = (prepared + pairBytes * batch).assumingMemoryBound(to: Float.self)
+      let sums = partner == .q8_1 ? scales + scaleBytes / MemoryLayout<Float>.stride * batch : nil
       let prepare = { (b: Int) in
         let quantized = buffer + b * activationRowBytes
-        FastQuantize.row(.q8_0, source: input + b * columns, destination: quantized, count: columns)
-        hunch_prepare_pairs(quantized, Int64(columns), pairsOffset, prepared + b * pairBytes)
+        FastQuantize.row(partner, source: input + b * columns, destination: quantized, count: columns)
+        if partner == .q8_1 {
+          hunch_prepare_pairs_q8_1(quantized, Int64(columns), prepared + b * pairBytes)
+        } else {
+          hunch_prepare_pairs(quantized, Int64(columns), pairsOffset, prepared + b * pairBytes)
+        }
       }
       if batch >= 4 {
         pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
+        hunch_gather_pair_scales(prepared, Int64(columns), Int64(batch), scales)
+        if let sums { hunch_gather_pair_sums(prepared, Int64(columns), Int64(batch), sums) }
       } else {
         for b in 0..<batch { prepare(b) }
       }
       pool.parallelFor(count: rows, chunk: chunk) { range in
         hunch_matmul_pairs(
           type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
-          prepared, Int64(batch), output, Int64(rows))
+          prepared, scales, sums, Int64(batch), output, Int64(rows))
       }
       return
     }
@@ -109,9 +122,10 @@ public final class MatMul {
 
     let function = kernel.function
     let function4 = batch >= 4 && usesFourRowKernels ? kernel.function4 : nil
+    let function8 = batch >= 8 && usesFourRowKernels ? kernel.function8 : nil
     pool.parallelFor(count: rows, chunk: chunk) { range in
       hunch_matmul_rows(
-        function, function4, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
+        function, function4, function8, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
         Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
     }
   }

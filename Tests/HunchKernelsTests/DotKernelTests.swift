@@ -169,6 +169,61 @@ final class DotKernelTests: XCTestCase {
     }
   }
 
+  /// The four- and eight-row kernels must give each row exactly the one-row kernel's bits: batched prompts,
+  /// speculative verification and prompt reuse rely on a token's logits not depending on its batch.
+  func testMultiRowKernelsAreBitIdenticalToTheRowKernel() throws {
+    var rng = SplitMix(seed: 41)
+    for type in Self.types {
+      let partner = try XCTUnwrap(Quantize.partner(for: type))
+      for level in KernelLevel.allCases where level.isSupported {
+        let kernel = try DotKernel(weightType: type, level: level)
+        for count in Self.counts(type) {
+          for weightPattern in [TestData.WeightPattern.random, .allOneBits] {
+            let weights = TestData.weights(type, count: count, rng: &rng, pattern: weightPattern)
+            let stride = try XCTUnwrap(partner.byteCount(elements: count)) + 10
+            var activations = [UInt8](repeating: 0, count: 8 * stride)
+            let patterns: [TestData.ActivationPattern] = [
+              .gaussian, .spiky, .ties, .tiny, .gaussian, .constant, .zeros, .gaussian,
+            ]
+            for r in 0..<8 {
+              let input = TestData.activations(count: count, pattern: patterns[r], rng: &rng)
+              try input.withUnsafeBufferPointer { x in
+                try activations.withUnsafeMutableBytes { y in
+                  try Quantize.row(
+                    partner, source: x.baseAddress!, destination: y.baseAddress! + r * stride, count: count)
+                }
+              }
+            }
+            var four = [Float](repeating: .nan, count: 4)
+            var eight = [Float](repeating: .nan, count: 8)
+            weights.withUnsafeBytes { w in
+              activations.withUnsafeBytes { a in
+                kernel.dot4(
+                  count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
+                  out: &four)
+                kernel.dot8(
+                  count: count, weights: w.baseAddress!, activations: a.baseAddress!, activationStride: stride,
+                  out: &eight)
+                for r in 0..<8 {
+                  let single = kernel.dot(
+                    count: count, weights: w.baseAddress!, activations: a.baseAddress! + r * stride)
+                  if r < 4 {
+                    XCTAssertEqual(
+                      four[r].bitPattern, single.bitPattern,
+                      "dot4 \(type) \(level) n=\(count) \(weightPattern) row \(r): \(four[r]) vs \(single)")
+                  }
+                  XCTAssertEqual(
+                    eight[r].bitPattern, single.bitPattern,
+                    "dot8 \(type) \(level) n=\(count) \(weightPattern) row \(r): \(eight[r]) vs \(single)")
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   func testBestLevelOnThisMachine() throws {
     // Informational on other machines; on x86 with AVX2 the SIMD path must be chosen.
     if KernelLevel.avx2.isSupported {

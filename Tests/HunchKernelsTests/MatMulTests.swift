@@ -56,16 +56,17 @@ final class MatMulTests: XCTestCase {
     }
   }
 
-  /// The pair kernels (prepared activations, avx512 level) must reproduce the per-row dot kernels exactly: the
-  /// goldens were measured with those, and a changed rounding can flip a near-tie.
+  /// The pair kernels (prepared activations, avx512 level; Q4_1 included) must reproduce the per-row dot kernels
+  /// exactly: the goldens were measured with those, and a changed rounding can flip a near-tie.
   static let pairKernelToleranceULPs = 0
 
   func testPairKernelsAreBitIdenticalToTheRowDotKernels() throws {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 77)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
-    for type in [TensorType.q4_0, .q5_0, .q8_0] {
+    for type in [TensorType.q4_0, .q5_0, .q8_0, .q4_1] {
       let kernel = try DotKernel(weightType: type, level: .avx512)
+      let partner = try XCTUnwrap(Quantize.partner(for: type))
       for pattern in [TestData.WeightPattern.random, .allOneBits] {
         let columns = 896
         let rows = 53
@@ -84,10 +85,11 @@ final class MatMulTests: XCTestCase {
             }
           }
           for b in 0..<batch {
-            var activations = [UInt8](repeating: 0, count: try XCTUnwrap(TensorType.q8_0.byteCount(elements: columns)))
+            var activations = [UInt8](repeating: 0, count: try XCTUnwrap(partner.byteCount(elements: columns)))
             try input.withUnsafeBufferPointer { x in
               try activations.withUnsafeMutableBytes { a in
-                try Quantize.row(.q8_0, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+                try Quantize.row(
+                  partner, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
               }
             }
             for r in 0..<rows {
@@ -99,7 +101,47 @@ final class MatMulTests: XCTestCase {
               let got = output[b * rows + r]
               let ulps = abs(Int(got.bitPattern) - Int(expected.bitPattern))
               XCTAssertLessThanOrEqual(
-                ulps, Self.pairKernelToleranceULPs, "\(type) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs \(expected)")
+                ulps, Self.pairKernelToleranceULPs,
+                "\(type) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs \(expected)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Every output of a batched product must be bit-identical to the same activation row multiplied alone, for every
+  /// type and batch shape (tails of the four-row and tile loops included).
+  func testBatchedOutputsAreBitIdenticalToSingleRowProducts() throws {
+    var rng = SplitMix(seed: 91)
+    let matmul = MatMul(pool: ThreadPool(threadCount: 2))
+    XCTAssertTrue(matmul.usesFourRowKernels)
+    for type in Self.types {
+      let columns = type == .q4_K || type == .q6_K ? 1024 : 896
+      let rows = 45
+      let weights = TestData.weights(type, count: rows * columns, rng: &rng)
+      for batch in [2, 4, 7, 8, 21, 37] {
+        let input = (0..<batch).flatMap { _ in TestData.activations(count: columns, pattern: .gaussian, rng: &rng) }
+        var batched = [Float](repeating: .nan, count: batch * rows)
+        var single = [Float](repeating: .nan, count: rows)
+        try weights.withUnsafeBytes { w in
+          try input.withUnsafeBufferPointer { x in
+            try batched.withUnsafeMutableBufferPointer { y in
+              try matmul.multiply(
+                weights: w.baseAddress!, type: type, rows: rows, columns: columns, input: x.baseAddress!,
+                batch: batch, output: y.baseAddress!)
+            }
+            for b in 0..<batch {
+              try single.withUnsafeMutableBufferPointer { y in
+                try matmul.multiply(
+                  weights: w.baseAddress!, type: type, rows: rows, columns: columns,
+                  input: x.baseAddress! + b * columns, batch: 1, output: y.baseAddress!)
+              }
+              for r in 0..<rows {
+                XCTAssertEqual(
+                  batched[b * rows + r].bitPattern, single[r].bitPattern,
+                  "\(type) batch \(batch) b=\(b) r=\(r): \(batched[b * rows + r]) vs \(single[r])")
+              }
             }
           }
         }

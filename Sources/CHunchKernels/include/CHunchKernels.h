@@ -43,13 +43,16 @@ void hunch_quantize_q8_K(const float *x, void *y, int64_t n);
 float hunch_half_to_float(uint16_t h);
 uint16_t hunch_float_to_half(float f);
 
+/// Like hunch_dot4_function for eight activation rows (out[0..<8]), or NULL.
+hunch_dot4_fn hunch_dot8_function(uint32_t weight_type, int level);
+
 /// One thread's share of a matrix product: for rows in [row_start, row_end) and every activation row b in
 /// [0, batch): output[b * output_stride + row] = dot(weights row, activations row b).
 /// weights: (rows, weight_row_bytes); activations: (batch, activation_row_bytes); output: (batch, output_stride).
-/// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile; `dot4`
-/// (may be NULL) takes activation rows four at a time.
-void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, int64_t columns, const void *weights,
-                       size_t weight_row_bytes,
+/// Weight rows are reused across a tile of activation rows so batches read each weight row once per tile; `dot8`
+/// and `dot4` (either may be NULL) take activation rows eight and four at a time.
+void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, hunch_dot4_fn dot8, int64_t columns,
+                       const void *weights, size_t weight_row_bytes,
                        int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                        int64_t batch, float *output, int64_t output_stride);
 
@@ -72,12 +75,23 @@ void hunch_transpose_keys(int64_t head_dim, const float *keys, int64_t kv_stride
 #define HUNCH_PAIR_BYTES 192
 /// The unsigned offset the pair kernels remove for a weight type (8, 16, 128), or 0 when the type has none.
 int hunch_pairs_offset(uint32_t weight_type);
+/// Whether a weight type has pair kernels (Q4_0, Q5_0, Q8_0 against prepared Q8_0 rows; Q4_1 against prepared Q8_1
+/// rows), on x86-64.
+int hunch_pairs_supported(uint32_t weight_type);
 /// Prepares one Q8_0 activation row of `n` elements (n % 64 == 0) for weights with unsigned offset `offset`.
 void hunch_prepare_pairs(const void *q8_0_row, int64_t n, int offset, void *out);
-/// Like hunch_matmul_rows for prepared activations (batch rows of n / 64 pairs each), bit-identical to it.
+/// Prepares one Q8_1 activation row of `n` elements (n % 64 == 0) for Q4_1 weights.
+void hunch_prepare_pairs_q8_1(const void *q8_1_row, int64_t n, void *out);
+/// The block sums of `batch` prepared Q8_1 rows gathered as (n / 64 pairs, batch, 2) floats, for Q4_1 weights.
+void hunch_gather_pair_sums(const void *prepared, int64_t n, int64_t batch, float *sums);
+/// The activation scales of `batch` prepared rows of `n` elements gathered as (n / 64 pairs, batch, 2 blocks) floats,
+/// for hunch_matmul_pairs.
+void hunch_gather_pair_scales(const void *prepared, int64_t n, int64_t batch, float *scales);
+/// Like hunch_matmul_rows for prepared activations (batch rows of n / 64 pairs each, their scales gathered by
+/// hunch_gather_pair_scales; for Q4_1 also their sums, from hunch_gather_pair_sums, else NULL), bit-identical to it.
 void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
-                        int64_t row_start, int64_t row_end, const void *prepared, int64_t batch, float *output,
-                        int64_t output_stride);
+                        int64_t row_start, int64_t row_end, const void *prepared, const float *scales,
+                        const float *sums, int64_t batch, float *output, int64_t output_stride);
 
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
