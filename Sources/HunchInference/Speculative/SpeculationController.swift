@@ -17,7 +17,8 @@ public struct SpeculationOptions: Sendable {
   /// Whether drafters are switched off at all (the bench turns this off to measure each one).
   public var adaptive = true
   /// Most tokens per verification forward pass (0: the whole draft in one pass). A token's logits are the same
-  /// whatever the batch (`MatMul.usesFourRowKernels` is off), so one pass verifies exactly.
+  /// whatever the batch (the multi-row kernels are bit-identical to the one-row kernels), so one pass verifies
+  /// exactly.
   public var verifyChunk = 0
   /// Seed of the acceptance draws in sampling mode.
   public var seed: UInt64 = 0x5eed_d7af
