@@ -8,7 +8,8 @@
 # (hunch bench --bandwidth: 512-bit loads over 400 MB on T threads, best of 6 passes) and tg64 is shown as a share of
 # the ceiling it implies: bandwidth / weight bytes read per decoded token (every layer matrix plus the output matrix;
 # the token embedding row is left out). Defaults: the three catalogue models under ~/.cache/hunch/models, 2 threads,
-# 3 repetitions. Builds hunch in release mode if needed; llama.cpp comes from bench/build-llama-cpp.sh.
+# 3 repetitions. Builds hunch in release mode if needed (or takes $HUNCH_BIN); llama.cpp comes from
+# bench/build-llama-cpp.sh.
 # Not part of CI: the numbers depend on the machine and on whatever else it is running.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -33,8 +34,13 @@ fi
 [ ${#models[@]} -gt 0 ] || { echo "no models given or found" >&2; exit 1; }
 
 llama="$("$here/build-llama-cpp.sh")"
-(cd "$repo" && swift build -c release --product hunch >&2)
-hunch="$repo/.build/release/hunch"
+# HUNCH_BIN names an already built binary (e.g. the test build's), which saves a rebuild with other flags.
+if [ -n "${HUNCH_BIN:-}" ]; then
+  hunch="$HUNCH_BIN"
+else
+  (cd "$repo" && swift build -c release --product hunch >&2)
+  hunch="$repo/.build/release/hunch"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
