@@ -96,8 +96,18 @@ public final class CompletionService: @unchecked Sendable {
   {
     try loadOnQueue()
     guard let model else { throw CompletionError(.modelFailed, "the model is not loaded") }
-    // The model file must still be the one mapped: touching pages of a truncated file would raise SIGBUS.
-    try model.session.model.file.file.checkUnchanged()
+    // The model file must still be the one mapped: touching pages of a truncated file would raise SIGBUS. When it
+    // changed, the model is dropped (its mapping with it) and loaded again from the path at the next request, so a
+    // model replaced by a good file works again and a broken one is refused with the loader's own message.
+    do {
+      try model.session.model.file.file.checkUnchanged()
+    } catch {
+      self.model = nil
+      loadError = nil
+      throw CompletionError(
+        .modelFailed, "the model file changed on disk; it will be loaded again at the next request",
+        cause: error.description)
+    }
     let engine = CompletionEngine(config: settings.engine)
     let result = try engine.complete(request, model: model, oracle: oracle, isCancelled: isCancelled)
     return (result, model.lastStats)
