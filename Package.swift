@@ -11,6 +11,7 @@ let package = Package(
   products: [
     .executable(name: "hunch", targets: ["HunchCLI"]),
     .executable(name: "hunch-kernel-bench", targets: ["HunchKernelBench"]),
+    .executable(name: "hunch-fuzz", targets: ["HunchFuzz"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -42,6 +43,14 @@ let package = Package(
       ]
     ),
     .target(name: "HunchTestSupport", dependencies: ["HunchGGUF", "HunchKernels"]),
+    // Fuzz targets (bench/fuzz.sh builds them with libFuzzer; docs/reliability.md).
+    .target(name: "CHunchFuzzDriver"),
+    .executableTarget(
+      name: "HunchFuzz",
+      dependencies: [
+        "CHunchFuzzDriver", "HunchLSP", "HunchGGUF", "HunchInference", "HunchCompletion", "HunchRuntime",
+        "HunchTestSupport",
+      ]),
     .testTarget(name: "HunchKernelsTests", dependencies: ["HunchKernels"], resources: [.copy("Fixtures")]),
     .testTarget(name: "HunchGGUFTests", dependencies: ["HunchGGUF", "HunchTestSupport"]),
     .testTarget(name: "HunchProvisioningTests", dependencies: ["HunchProvisioning"]),

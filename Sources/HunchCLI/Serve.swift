@@ -6,6 +6,7 @@ import HunchProvisioning
 import HunchRemote
 import HunchRuntime
 import HunchSettings
+import HunchSyntax
 
 struct Serve: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -103,18 +104,29 @@ struct Serve: AsyncParsableCommand {
       log.info("completions from \(remoteSettings.kind.rawValue) at \(remoteSettings.displayURL)")
       provider = EngineCompletionProvider(service: service)
     } else {
+      var resolvedPath: String?
       do {
         let path = try ModelLocator.resolve(settings.model)
+        resolvedPath = path
         // Refuse a missing or malformed file now, with a message the user sees, not at the first completion.
         _ = try GGUFFile(path: path)
-        let service = CompletionService(settings: try LocalModelSettings(modelPath: path).applying(settings))
+        // Without grammars the engine reads context from indentation and brackets; say so once, with the fix.
+        let grammars = GrammarRegistry.standard()
+        for problem in grammars.problems { log.info("grammars: \(problem.message)") }
+        let service = CompletionService(
+          settings: try LocalModelSettings(modelPath: path).applying(settings),
+          oracle: TreeSitterSyntaxOracle(registry: grammars))
         service.preload { error in
           if let error { log.error("cannot load the model: \(error)") }
         }
         provider = EngineCompletionProvider(service: service)
       } catch {
         provider = NoModelCompletionProvider()
-        warnings.append("Hunch has no model, so suggestions are empty: \(error)")
+        // The reader's messages do not all name the file ("tensor … runs past the end of the file"); the user needs
+        // it.
+        let reason = String(describing: error)
+        let named = resolvedPath.map { reason.contains($0) ? reason : "\($0): \(reason)" } ?? reason
+        warnings.append("Hunch has no model, so suggestions are empty: \(named)")
       }
     }
     let server = LanguageServer(
@@ -122,7 +134,17 @@ struct Serve: AsyncParsableCommand {
       configuration: ServerConfiguration(
         startupWarning: warnings.isEmpty ? nil : warnings.joined(separator: "; "), settings: settings),
       log: log)
+    // SIGTERM (an editor stopping its servers) ends the server at once, even in the middle of a generation, with a
+    // line saying so; _exit because the compute threads are still running and must not see the process torn down.
+    signal(SIGTERM, SIG_IGN)
+    let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+    termination.setEventHandler {
+      FileHandle.standardError.write(Data("hunch: stopping on SIGTERM\n".utf8))
+      _exit(0)
+    }
+    termination.resume()
     let status = await server.run()
+    termination.cancel()
     // The reader thread may still be blocked in read(); the process ends here regardless.
     Foundation.exit(status)
   }

@@ -56,7 +56,8 @@ public final class ThreadPool: @unchecked Sendable {
     guard count > 0 else { return }
     let chunk = max(1, chunk)
     let chunks = (count + chunk - 1) / chunk
-    if chunks == 1 || threads.isEmpty {
+    // More chunks than the ticket's 32-bit index can count (never in practice) run on the caller alone.
+    if chunks == 1 || threads.isEmpty || chunks >= Int(UInt32.max) {
       var start = 0
       while start < count {
         body(start..<min(count, start + chunk))
@@ -80,12 +81,17 @@ final class PoolState: @unchecked Sendable {
   private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private let callers = Mutex<Void>(())
 
-  // The current job; written only while no chunk of it can be claimed.
+  // The current job; written only while no chunk of it can be claimed (the ticket is closed, see `run`), and read by
+  // a worker only after it claimed a chunk, so the claim orders the reads after the writes.
   private var generation: UInt64 = 0
   private var count = 0
   private var chunk = 1
-  private var chunks = 0
   private var body: ((Range<Int>) -> Void)?
+  /// The current job's chunk count. Atomic because a worker compares its claim with it before it knows whether the
+  /// claim is still good (a late worker may read it while the next job is being set up).
+  private let chunks = Atomic<Int>(0)
+  /// A ticket index no job reaches: the job is over and nothing more can be claimed.
+  private static let closedIndex: UInt64 = 0xFFFF_FFFF
 
   init(spinNanoseconds: UInt64) {
     self.spinNanoseconds = spinNanoseconds
@@ -115,7 +121,7 @@ final class PoolState: @unchecked Sendable {
         self.body = body
         self.count = count
         self.chunk = chunk
-        self.chunks = chunks
+        self.chunks.store(chunks, ordering: .relaxed)
         completed.store(0, ordering: .relaxed)
         generation &+= 1
         if generation & 0xFFFF_FFFF == 0 { generation &+= 1 }  // 0 is what idle workers have seen at start
@@ -132,6 +138,12 @@ final class PoolState: @unchecked Sendable {
           spins += 1
           if spins & 1023 == 0 { sched_yield() } else { hunch_cpu_relax() }
         }
+        // Close the ticket before anything of the next job is written. Without this, a worker that read the ticket
+        // (this job, index == chunks) just before the end could compare that index with the next job's larger chunk
+        // count, win its compare-exchange (the ticket still said this job), run a chunk of the next job and count it
+        // in the next job's `completed`: the next caller would then return while a chunk still ran (with its closure),
+        // and another chunk would run twice. ThreadSanitizer reported the race on the chunk count.
+        ticket.store(job << 32 | Self.closedIndex, ordering: .sequentiallyConsistent)
         self.body = nil
       }
     }
@@ -145,7 +157,7 @@ final class PoolState: @unchecked Sendable {
       while true {
         guard current >> 32 == job else { return }
         index = Int(current & 0xFFFF_FFFF)
-        guard index < chunks else { return }
+        guard index < chunks.load(ordering: .relaxed) else { return }
         let (exchanged, original) = ticket.compareExchange(
           expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
         if exchanged { break }

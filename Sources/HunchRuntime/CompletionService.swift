@@ -64,6 +64,7 @@ public final class CompletionService: @unchecked Sendable {
   public init(settings: LocalModelSettings, oracle: any SyntaxOracle = TreeSitterSyntaxOracle()) {
     currentSettings = settings
     self.oracle = oracle
+    refreshStatus()
   }
 
   public var settings: LocalModelSettings { queue.sync { currentSettings } }
@@ -96,6 +97,7 @@ public final class CompletionService: @unchecked Sendable {
           self.loadError = nil
         }
         self.currentSettings = settings
+        self.refreshStatus()
         continuation.resume(returning: reload)
       }
     }
@@ -116,21 +118,27 @@ public final class CompletionService: @unchecked Sendable {
   }
 
   /// What `hunch.status` shows about the model: which, whether loaded, and the drafters' counters.
+  /// Answers at once, even while a long generation holds the service's thread: it reads a snapshot that the thread
+  /// refreshes after every load and request.
   public func statusDetails() async -> [String: String] {
-    await withCheckedContinuation { continuation in
-      queue.async {
-        var details = [
-          "path": self.currentSettings.modelPath, "loaded": self.model == nil ? "no" : "yes",
-          "speculative": self.currentSettings.speculative ? "yes" : "no",
-        ]
-        if let draft = self.currentSettings.draftModelPath { details["draftModel"] = draft }
-        if let error = self.loadError { details["error"] = String(describing: error) }
-        for (name, total) in self.model?.drafterTotals ?? [:] {
-          details["drafter.\(name)"] = "\(total.accepted)/\(total.drafted) accepted in \(total.steps) steps"
-        }
-        continuation.resume(returning: details)
-      }
+    statusLock.withLock { statusSnapshot }
+  }
+
+  private let statusLock = NSLock()
+  private var statusSnapshot: [String: String] = [:]
+
+  /// Called on `queue` whenever the model, the settings or the counters change.
+  private func refreshStatus() {
+    var details = [
+      "path": currentSettings.modelPath, "loaded": model == nil ? "no" : "yes",
+      "speculative": currentSettings.speculative ? "yes" : "no",
+    ]
+    if let draft = currentSettings.draftModelPath { details["draftModel"] = draft }
+    if let error = loadError { details["error"] = String(describing: error) }
+    for (name, total) in model?.drafterTotals ?? [:] {
+      details["drafter.\(name)"] = "\(total.accepted)/\(total.drafted) accepted in \(total.steps) steps"
     }
+    statusLock.withLock { statusSnapshot = details }
   }
 
   /// Loads the model now (on the service's thread); later calls return at once.
@@ -152,6 +160,7 @@ public final class CompletionService: @unchecked Sendable {
 
   private func loadOnQueue() throws {
     if model != nil { return }
+    defer { refreshStatus() }
     if let loadError { throw loadError }
     let settings = currentSettings
     do {
@@ -207,9 +216,20 @@ public final class CompletionService: @unchecked Sendable {
   {
     try loadOnQueue()
     guard let model else { throw CompletionError(.modelFailed, "the model is not loaded") }
-    // The model file must still be the one mapped: touching pages of a truncated file would raise SIGBUS.
-    try model.session.model.file.file.checkUnchanged()
+    // The model file must still be the one mapped: touching pages of a truncated file would raise SIGBUS. When it
+    // changed, the model is dropped (its mapping with it) and loaded again from the path at the next request, so a
+    // model replaced by a good file works again and a broken one is refused with the loader's own message.
+    do {
+      try model.session.model.file.file.checkUnchanged()
+    } catch {
+      self.model = nil
+      loadError = nil
+      throw CompletionError(
+        .modelFailed, "the model file changed on disk; it will be loaded again at the next request",
+        cause: error.description)
+    }
     let engine = CompletionEngine(config: currentSettings.engine)
+    defer { refreshStatus() }
     let result = try engine.complete(request, model: model, oracle: oracle, isCancelled: isCancelled)
     return (result, model.lastStats)
   }

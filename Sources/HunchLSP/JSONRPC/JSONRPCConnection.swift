@@ -11,6 +11,8 @@ public enum ConnectionEvent: Sendable {
   case message(IncomingMessage)
   /// The input ended (EOF or a read error); nothing more will arrive.
   case inputClosed
+  /// Writing failed (EPIPE: the client closed our stdout); nothing sent from now on can arrive.
+  case outputClosed
 }
 
 /// JSON-RPC 2.0 over a pair of file descriptors.
@@ -25,6 +27,8 @@ public final class JSONRPCConnection: @unchecked Sendable {
   private let log: Logger
   private let writeLock = NSLock()
   private var outputBroken = false
+  /// Where `outputClosed` is reported; set by `start`, read under `writeLock`.
+  private var events: AsyncStream<ConnectionEvent>.Continuation?
   private let pendingLock = NSLock()
   private var unansweredRequests: [RequestID: Int] = [:]
 
@@ -38,6 +42,7 @@ public final class JSONRPCConnection: @unchecked Sendable {
   /// Starts the reader thread and returns the stream of incoming events. Call once.
   public func start() -> AsyncStream<ConnectionEvent> {
     let (stream, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self, bufferingPolicy: .unbounded)
+    writeLock.withLock { events = continuation }
     let thread = Thread { [self] in
       readLoop(continuation)
     }
@@ -156,6 +161,7 @@ public final class JSONRPCConnection: @unchecked Sendable {
       if !written {
         outputBroken = true
         log.error("writing output failed: \(String(cString: strerror(errno))); further output is dropped")
+        events?.yield(.outputClosed)
       }
     }
   }

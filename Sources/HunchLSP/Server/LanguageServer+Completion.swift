@@ -69,7 +69,7 @@ extension LanguageServer {
       do {
         suggestion = try await provider.complete(request, cancellation: token)
       } catch {
-        if !token.isCancelled { log.error("the completion provider failed: \(error)") }
+        if !token.isCancelled { reportProviderFailure(error) }
         suggestion = nil
       }
     }
@@ -91,6 +91,15 @@ extension LanguageServer {
     }
     suggestionCache.remember(suggestion, for: document)
     reply(to: id, with: suggestion, in: document, isInline: request.isInline)
+  }
+
+  /// Logs a failed completion, and shows it to the user the first time it happens (a model file that changed on
+  /// disk, a model that cannot be loaded): otherwise suggestions would just stop, with the reason only in a log.
+  private func reportProviderFailure(_ error: any Error) {
+    let description = String(describing: error)
+    log.error("the completion provider failed: \(description)")
+    guard shownProviderFailures.count < 16, shownProviderFailures.insert(description).inserted else { return }
+    connection.notify(ShowMessageNotification(type: 1, message: "Hunch cannot complete: \(description)"))
   }
 
   /// The range must lie in the text, contain the cursor, and not cut a character in two.

@@ -51,6 +51,9 @@ public actor LanguageServer {
   var latencies = LatencyWindow(capacity: 1_000)
   /// The provider's settings are applied one change after another.
   var providerSettingsTask: Task<Void, Never>?
+  /// Provider failures already shown to the user (window/showMessage), so a failure repeated on every keystroke is
+  /// shown once and then only logged.
+  var shownProviderFailures: Set<String> = []
   private var eventContinuation: AsyncStream<Event>.Continuation?
   private var parentWatcher: Task<Void, Never>?
 
@@ -93,6 +96,9 @@ public actor LanguageServer {
       switch event {
       case .connection(.inputClosed):
         log.info("input closed; exiting")
+        return exitStatus
+      case .connection(.outputClosed):
+        log.info("output closed (the client no longer reads our answers); exiting")
         return exitStatus
       case .connection(.message(let message)):
         if let status = handle(message) { return status }

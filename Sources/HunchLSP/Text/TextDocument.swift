@@ -69,7 +69,8 @@ public struct TextDocument: Sendable {
     let lineEnd = lineContentEnd(position.line)
     let wanted = max(0, position.character)
     if encoding == .utf8 {
-      var offset = min(lineStart + wanted, lineEnd)
+      // Clamped before adding: a client may send Int.max, and lineStart + Int.max overflows.
+      var offset = lineStart + min(wanted, lineEnd - lineStart)
       while offset > lineStart, offset < bytes.count, Self.isContinuationByte(bytes[offset]) { offset -= 1 }
       return offset
     }
