@@ -6,6 +6,13 @@ import XCTest
 
 /// Golden data made by llama.cpp itself (scripts/make-inference-goldens.py).
 struct InferenceGoldens: Decodable {
+  /// How llama.cpp evaluated the tokens: prompts in one batch of up to 512 (its usual way, `<model>.json`), or
+  /// everything one token at a time with weight repacking off (`<model>.onetoken.json`), its plain vec_dot path.
+  enum Reference: String {
+    case batch512 = ""
+    case oneToken = ".onetoken"
+  }
+
   struct Continuation: Decodable {
     let prompt: [Int32]
     let greedy: [Int32]
@@ -19,9 +26,9 @@ struct InferenceGoldens: Decodable {
   let continuations: [Continuation]
   let teacher: Teacher
 
-  static func load(_ model: String) throws -> InferenceGoldens {
+  static func load(_ model: String, _ reference: Reference = .batch512) throws -> InferenceGoldens {
     let base = try XCTUnwrap(Bundle.module.resourceURL, "test bundle has no resources")
-    let url = base.appendingPathComponent("Fixtures/generation/\(model).json")
+    let url = base.appendingPathComponent("Fixtures/generation/\(model)\(reference.rawValue).json")
     return try JSONDecoder().decode(InferenceGoldens.self, from: Data(contentsOf: url))
   }
 }
@@ -47,10 +54,11 @@ final class ModelGoldenTests: XCTestCase {
   /// does not agree with itself across batch sizes, so exact agreement means copying its per-batch-size code paths); a regression in any
   /// kernel or in the forward pass drops far below them.
   private func checkContinuations(
-    _ name: String, fullMatchFloor: Double, firstEightFloor: Double
+    _ name: String, _ reference: InferenceGoldens.Reference = .batch512, fullMatchFloor: Double,
+    firstEightFloor: Double
   ) throws {
     let (model, tokenizer) = try LoadedModels.get(name)
-    let goldens = try InferenceGoldens.load(name)
+    let goldens = try InferenceGoldens.load(name, reference)
     let prompts = try JSONDecoder().decode(
       [String].self,
       from: Data(contentsOf: try XCTUnwrap(Bundle.module.resourceURL).appendingPathComponent("Fixtures/generation/prompts.json")))
@@ -71,8 +79,8 @@ final class ModelGoldenTests: XCTestCase {
       }
     }
     let n = Double(goldens.continuations.count)
-    print("\(name): \(full)/\(goldens.continuations.count) continuations equal llama.cpp's over 32 tokens, "
-      + "\(firstEight) agree on the first 8; divergence positions \(divergence)")
+    print("\(name)\(reference.rawValue): \(full)/\(goldens.continuations.count) continuations equal llama.cpp's "
+      + "over 32 tokens, \(firstEight) agree on the first 8; divergence positions \(divergence)")
     XCTAssertGreaterThanOrEqual(Double(full) / n, fullMatchFloor, "\(name): full matches \(full)")
     XCTAssertGreaterThanOrEqual(Double(firstEight) / n, firstEightFloor, "\(name): first-8 matches \(firstEight)")
   }
@@ -85,10 +93,25 @@ final class ModelGoldenTests: XCTestCase {
     try checkContinuations("smollm2-135m", fullMatchFloor: 0.25, firstEightFloor: 0.55)
   }
 
+  // Against llama.cpp evaluating one token at a time without weight repacking (its vec_dot path, the one this
+  // engine's kernels follow). Measured 20/24 and 23/24 (0.5B), 7/24 and 14/24 (135M): after the first position the
+  // attention differs in rounding (ggml's own vectorized exp in the softmax, its f16 dot-product order), and
+  // SmolLM2-135M amplifies such last-bit differences into logit differences of ~0.1 (docs/inference.md). The floors
+  // sit just under the measured figures.
+  func testGreedyContinuationsAgreeWithOneTokenLlamaCpp05B() throws {
+    try checkContinuations("qwen2.5-coder-0.5b", .oneToken, fullMatchFloor: 0.79, firstEightFloor: 0.91)
+  }
+
+  func testGreedyContinuationsAgreeWithOneTokenLlamaCpp135M() throws {
+    try checkContinuations("smollm2-135m", .oneToken, fullMatchFloor: 0.25, firstEightFloor: 0.54)
+  }
+
   /// Teacher-forced over a 512-token real code text: top-1 agreement and mean log-likelihood against llama.cpp.
-  private func checkTeacherForced(_ name: String) throws -> (top1: Double, loglikRatio: Double) {
+  private func checkTeacherForced(
+    _ name: String, _ reference: InferenceGoldens.Reference = .batch512
+  ) throws -> (top1: Double, loglikRatio: Double) {
     let (model, _) = try LoadedModels.get(name)
-    let teacher = try InferenceGoldens.load(name).teacher
+    let teacher = try InferenceGoldens.load(name, reference).teacher
     XCTAssertEqual(teacher.tokens.count, 513)
     let cache = model.makeCache(capacity: 600)
     let vocabulary = model.config.vocabulary
@@ -111,9 +134,10 @@ final class ModelGoldenTests: XCTestCase {
     }
     let top1 = Double(agree) / Double(inputs.count)
     let mean = loglik / Double(inputs.count)
-    let reference = teacher.loglik.reduce(0, +) / Double(teacher.loglik.count)
-    print("\(name): teacher-forced top-1 agreement \(top1), mean log-likelihood \(mean) vs llama.cpp \(reference)")
-    return (top1, abs(mean - reference) / abs(reference))
+    let referenceMean = teacher.loglik.reduce(0, +) / Double(teacher.loglik.count)
+    print("\(name)\(reference.rawValue): teacher-forced top-1 agreement \(top1), "
+      + "mean log-likelihood \(mean) vs llama.cpp \(referenceMean)")
+    return (top1, abs(mean - referenceMean) / abs(referenceMean))
   }
 
   // The issue asks for 99% top-1 agreement. llama.cpp itself, run on the same text with n_batch 1 instead of 512,
@@ -128,6 +152,41 @@ final class ModelGoldenTests: XCTestCase {
   func testTeacherForcedAgreement135M() throws {
     let (top1, ratio) = try checkTeacherForced("smollm2-135m")
     XCTAssertGreaterThanOrEqual(top1, 0.95)
+    XCTAssertLessThanOrEqual(ratio, 0.01)
+  }
+
+  // Measured 97.7% (0.5B) and 95.9% (135M) against the one-token goldens; llama.cpp's own batch-512 run agrees with
+  // them on 98.0% and 95.7%.
+  func testTeacherForcedAgreementWithOneTokenLlamaCpp05B() throws {
+    let (top1, ratio) = try checkTeacherForced("qwen2.5-coder-0.5b", .oneToken)
+    XCTAssertGreaterThanOrEqual(top1, 0.97)
+    XCTAssertLessThanOrEqual(ratio, 0.01)
+  }
+
+  func testTeacherForcedAgreementWithOneTokenLlamaCpp135M() throws {
+    let (top1, ratio) = try checkTeacherForced("smollm2-135m", .oneToken)
+    XCTAssertGreaterThanOrEqual(top1, 0.95)
+    XCTAssertLessThanOrEqual(ratio, 0.01)
+  }
+
+  /// Opt-in: CI does not pull the 1.5B model (`hunch models pull qwen2.5-coder-1.5b` enables these). Its goldens are
+  /// one-token only (`scripts/make-inference-goldens.py --one-token --model=qwen2.5-coder-1.5b`).
+  private func requireOnePointFiveBillion() throws {
+    guard FileManager.default.fileExists(atPath: TestModels.path("qwen2.5-coder-1.5b")) else {
+      throw XCTSkip("qwen2.5-coder-1.5b is not pulled")
+    }
+  }
+
+  // Measured 15/24 and 20/24, teacher-forced 97.5% (mean log-likelihood within 0.23%).
+  func testGreedyContinuationsAgreeWithOneTokenLlamaCpp15B() throws {
+    try requireOnePointFiveBillion()
+    try checkContinuations("qwen2.5-coder-1.5b", .oneToken, fullMatchFloor: 0.58, firstEightFloor: 0.79)
+  }
+
+  func testTeacherForcedAgreementWithOneTokenLlamaCpp15B() throws {
+    try requireOnePointFiveBillion()
+    let (top1, ratio) = try checkTeacherForced("qwen2.5-coder-1.5b", .oneToken)
+    XCTAssertGreaterThanOrEqual(top1, 0.97)
     XCTAssertLessThanOrEqual(ratio, 0.01)
   }
 }
