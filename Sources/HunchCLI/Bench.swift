@@ -67,7 +67,7 @@ struct Bench: ParsableCommand {
     let longest = max(prompts.max() ?? 1, 1)
     let transformer = try Transformer(file: file, threads: threads, maxBatch: longest)
     let vocabulary = transformer.config.vocabulary
-    var random = SplitMix(seed: 0x5eed)
+    var random = SplitMix64(seed: 0x5eed)
     func randomTokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(random.next() % UInt64(vocabulary)) } }
 
     var results: [BenchResult] = []
@@ -200,15 +200,3 @@ struct BenchReport {
   }
 }
 
-/// A small deterministic generator for benchmark token ids.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import HunchInference
 import HunchLSP
 
 /// The JSON-RPC framer and message decoder. Two oracles:

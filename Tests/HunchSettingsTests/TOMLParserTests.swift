@@ -122,25 +122,17 @@ final class TOMLParserTests: XCTestCase {
   }
 
   func testRandomBytesNeverCrash() {
-    var generator = SplitMix(seed: 42)
+    // A linear congruential sequence: deterministic, so a failing input can be replayed.
+    var state: UInt64 = 42
+    func next() -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(state >> 33)
+    }
     let alphabet = Array("ab=[]{}\"'.,#\n\r\\ 01e_+-tf\u{1}é".utf8)
     for _ in 0..<3_000 {
-      let length = Int(generator.next() % 64)
-      let bytes = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+      let length = next() % 64
+      let bytes = (0..<length).map { _ in alphabet[next() % alphabet.count] }
       _ = try? TOMLParser.parse(String(decoding: bytes, as: UTF8.self))
     }
-  }
-}
-
-/// A small deterministic generator, so a failing input can be replayed.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
