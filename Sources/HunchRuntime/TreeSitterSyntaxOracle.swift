@@ -41,14 +41,20 @@ public final class TreeSitterSyntaxOracle: SyntaxOracle, @unchecked Sendable {
       let enclosing = tags.enclosingDefinitions(in: tree, atByteOffset: cursor)
       if !enclosing.isEmpty {
         // Innermost first, as the engine wants; header lines from the definition's header, body after it.
-        context.scopes = enclosing.reversed().map { definition in
+        let definitions = enclosing.reversed().map { definition in
           let headerStart = line(definition.headerByteRange.lowerBound)
           let headerEnd = line(max(definition.headerByteRange.lowerBound, definition.headerByteRange.upperBound - 1))
-          let bodyEnd = line(max(definition.byteRange.lowerBound, definition.byteRange.upperBound - 1))
+          // The body in UTF-8 bytes, as `SyntaxScope` has it: from the end of the header to the end of the node.
+          let bodyStart = min(definition.headerByteRange.upperBound, definition.byteRange.upperBound)
           return SyntaxScope(
             kind: definition.kind, headerLines: headerStart..<(headerEnd + 1),
-            body: (headerEnd + 1)..<max(headerEnd + 1, bodyEnd + 1))
+            body: bodyStart..<max(bodyStart, definition.byteRange.upperBound))
         }
+        // Blocks inside the innermost definition (an `if`, a loop, a closure) come first: a block completion must
+        // stop when it dedents out of the block the cursor is in, not only out of the function around it.
+        let innermostHeader = definitions.first?.headerLines.lowerBound ?? -1
+        let innerBlocks = context.scopes.filter { $0.headerLines.lowerBound > innermostHeader }
+        context.scopes = innerBlocks + definitions
       }
     }
     let probe = max(0, min(cursor, tree.source.count) - 1)
