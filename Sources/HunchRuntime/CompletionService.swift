@@ -73,49 +73,36 @@ public final class CompletionService: @unchecked Sendable {
   private var pendingSettingsProblem: (any Error)?
 
   public var settingsProblem: (any Error)? {
-    get async { await withCheckedContinuation { c in queue.async { c.resume(returning: self.pendingSettingsProblem) } } }
+    get async { await queue.perform { self.pendingSettingsProblem } }
   }
 
   public func noteSettingsProblem(_ error: any Error) async {
-    await withCheckedContinuation { c in
-      queue.async {
-        self.pendingSettingsProblem = error
-        c.resume()
-      }
-    }
+    await queue.perform { self.pendingSettingsProblem = error }
   }
+
 
   /// Takes new settings; returns true when the model must be loaded again for them (it then loads on next use or
   /// on `load`). The request running now, if any, finishes with the old settings.
   public func reconfigure(_ settings: LocalModelSettings) async -> Bool {
-    await withCheckedContinuation { continuation in
-      queue.async {
-        self.pendingSettingsProblem = nil
-        let reload = self.currentSettings.needsReload(for: settings)
-        if reload {
-          self.model = nil
-          self.loadError = nil
-        }
-        self.currentSettings = settings
-        self.refreshStatus()
-        continuation.resume(returning: reload)
+    await queue.perform {
+      self.pendingSettingsProblem = nil
+      let reload = self.currentSettings.needsReload(for: settings)
+      if reload {
+        self.model = nil
+        self.loadError = nil
       }
+      self.currentSettings = settings
+      self.refreshStatus()
+      return reload
     }
   }
 
+
   /// Loads the model without blocking the caller's thread.
   public func loadAsync() async throws {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-      queue.async {
-        do {
-          try self.loadOnQueue()
-          continuation.resume()
-        } catch {
-          continuation.resume(throwing: error)
-        }
-      }
-    }
+    try await queue.perform { try self.loadOnQueue() }
   }
+
 
   /// What `hunch.status` shows about the model: which, whether loaded, and the drafters' counters.
   /// Answers at once, even while a long generation holds the service's thread: it reads a snapshot that the thread
@@ -200,16 +187,9 @@ public final class CompletionService: @unchecked Sendable {
   public func completeAsync(_ request: CompletionRequest, isCancelled: @escaping @Sendable () -> Bool) async throws
     -> (result: CompletionResult, stats: GenerationStats)
   {
-    try await withCheckedThrowingContinuation { continuation in
-      queue.async {
-        do {
-          continuation.resume(returning: try self.completeOnQueue(request, isCancelled: isCancelled))
-        } catch {
-          continuation.resume(throwing: error)
-        }
-      }
-    }
+    try await queue.perform { try self.completeOnQueue(request, isCancelled: isCancelled) }
   }
+
 
   private func completeOnQueue(_ request: CompletionRequest, isCancelled: @escaping () -> Bool) throws
     -> (result: CompletionResult, stats: GenerationStats)

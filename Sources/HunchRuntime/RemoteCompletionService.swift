@@ -72,16 +72,9 @@ public final class RemoteCompletionService: CompletionServing, @unchecked Sendab
   public func completeAsync(_ request: CompletionRequest, isCancelled: @escaping @Sendable () -> Bool) async throws
     -> (result: CompletionResult, stats: GenerationStats)
   {
-    try await withCheckedThrowingContinuation { continuation in
-      queue.async {
-        do {
-          continuation.resume(returning: try self.completeOnQueue(request, isCancelled: isCancelled))
-        } catch {
-          continuation.resume(throwing: error)
-        }
-      }
-    }
+    try await queue.perform { try self.completeOnQueue(request, isCancelled: isCancelled) }
   }
+
 
   /// Connects now (vocabulary discovery included), so that configuration errors show at start-up.
   public func connect() throws {
