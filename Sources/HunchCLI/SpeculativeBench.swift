@@ -65,6 +65,8 @@ struct SpeculativeBench: ParsableCommand {
     var targetSteps = 0
     var mismatches: [String] = []
     var drafters: [DrafterStats] = []
+    /// Cases that ended with a drafter switched off by the controller, per drafter.
+    var switchedOffAtCaseEnd: [String: Int] = [:]
     var tokensPerSecond: Double { generationSeconds > 0 ? Double(generatedTokens) / generationSeconds : 0 }
 
     mutating func add(_ stats: GenerationStats) {
@@ -129,6 +131,20 @@ struct SpeculativeBench: ParsableCommand {
     var configNames = ["plain", "lookup", "suggestion"]
     if draft != nil { configNames += ["draft-model", "lookup+draft-model"] }
     var results = configNames.map { ConfigResult(name: $0) }
+    // One controller per configuration for the whole run, as the server keeps one for its life: what a drafter
+    // earned or lost in one case carries into the next, so a drafter that loses stays switched off.
+    let suggestion = SuggestionDrafter()
+    var controllers: [String: SpeculationController] = [:]
+    for name in configNames.dropFirst() {
+      let drafters: [Drafter]
+      switch name {
+      case "lookup": drafters = [PromptLookupDrafter()]
+      case "suggestion": drafters = [suggestion]
+      case "draft-model": drafters = draft.map { [$0] } ?? []
+      default: drafters = [PromptLookupDrafter()] + (draft.map { [$0] } ?? [])
+      }
+      controllers[name] = SpeculationController(drafters: drafters, options: options)
+    }
     let stop = tokenizer.endOfTextIDs
     let typed = 3
     for (index, workloadCase) in cases.enumerated() {
@@ -146,29 +162,21 @@ struct SpeculativeBench: ParsableCommand {
         var runPrompt = prompt
         var expected = plain
         var runMax = maxTokens
-        var drafters: [Drafter] = []
-        switch configNames[c] {
-        case "lookup":
-          drafters = [PromptLookupDrafter()]
-        case "suggestion":
+        if configNames[c] == "suggestion" {
           // The user typed the first tokens of the suggestion; the rest of it should come back.
           guard plain.count > typed + 1 else { continue }
           runPrompt = prompt + plain.prefix(typed)
           expected = Array(plain.dropFirst(typed))
           runMax = maxTokens - typed
-          let seeded = SuggestionDrafter()
-          seeded.seed(suggestion: plain, after: prompt)
-          drafters = [seeded]
-        case "draft-model":
-          drafters = draft.map { [$0] } ?? []
-        default:
-          drafters = [PromptLookupDrafter()] + (draft.map { [$0] } ?? [])
+          suggestion.seed(suggestion: plain, after: prompt)
         }
+        guard let controller = controllers[configNames[c]] else { continue }
         var stats = GenerationStats()
         let output = try session.generate(
           prompt: runPrompt, maxTokens: runMax, stopTokens: stop,
-          speculation: SpeculationController(drafters: drafters, options: options), stats: &stats)
+          speculation: controller, stats: &stats)
         results[c].add(stats)
+        for name in controller.disabledDrafters { results[c].switchedOffAtCaseEnd[name, default: 0] += 1 }
         if output != expected { results[c].mismatches.append(workloadCase.id) }
       }
       if !json {
@@ -246,10 +254,11 @@ struct SpeculativeBench: ParsableCommand {
     var lines = ["model: \(report.model)"]
     if let draft = report.draftModel { lines.append("draft: \(draft)") }
     lines.append(
-      "config               cases  tokens  gen s    tok/s  speedup  passes  drafter: drafted/accepted (rate)  mismatches")
+      "config               cases  tokens  gen s    tok/s  speedup  passes  drafter: drafted/accepted (rate, cases ending switched off)  mismatches")
     for r in report.configs {
       let drafters = r.drafters.map {
-        "\($0.name): \($0.drafted)/\($0.accepted) (" + String(format: "%.0f%%", 100 * $0.acceptanceRate) + ")"
+        "\($0.name): \($0.drafted)/\($0.accepted) (" + String(format: "%.0f%%", 100 * $0.acceptanceRate)
+          + ", off \(r.switchedOffAtCaseEnd[$0.name] ?? 0))"
       }.joined(separator: "; ")
       let name = r.name.padding(toLength: 20, withPad: " ", startingAt: 0)
       lines.append(

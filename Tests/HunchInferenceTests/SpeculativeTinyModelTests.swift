@@ -255,6 +255,41 @@ final class SpeculativeTinyModelTests: XCTestCase {
     XCTAssertEqual(perfectStats[drafter: "perfect"].accepted, perfectStats[drafter: "perfect"].drafted)
   }
 
+  func testALosingDrafterSitsOutEverLongerAndIsNotBegunWhileOff() throws {
+    let model = try tinyModel()
+    let prompt: [Int32] = [1, 2, 3, 4]
+    // Always wrong: one token per batched pass, never better than a plain step.
+    var proposedAt: [Int] = []
+    let useless = ScriptedDrafter(name: "useless") { context, maxDraft in
+      proposedAt.append(context.count)
+      return Array(repeating: 49, count: maxDraft)
+    }
+    var options = SpeculationOptions()
+    options.trialSteps = 2
+    options.earlyVerdictSteps = 2
+    options.breakEvenRatio = 0.5
+    options.cooldownSteps = 10
+    let controller = SpeculationController(drafters: [useless], options: options)
+    let session = GenerationSession(model: model, contextLength: 256)
+    var stats = GenerationStats()
+    let plain = try GenerationSession(model: model, contextLength: 256).generate(
+      prompt: prompt, maxTokens: 120, stats: &stats)
+    XCTAssertFalse(plain.contains(49), "the scripted token must be wrong for this test")
+    XCTAssertEqual(try session.generate(prompt: prompt, maxTokens: 120, speculation: controller, stats: &stats), plain)
+    // Trials come in runs of two proposals; the plain stretches between them double: 10, 20, 40 steps.
+    var gaps: [Int] = []
+    for (before, after) in zip(proposedAt, proposedAt.dropFirst()) where after - before > 1 { gaps.append(after - before) }
+    XCTAssertGreaterThanOrEqual(gaps.count, 3, "three trials lost within 120 tokens: \(proposedAt)")
+    for (shorter, longer) in zip(gaps, gaps.dropFirst()) {
+      XCTAssertGreaterThanOrEqual(longer, 2 * shorter - 2, "each lost trial doubles the cooldown: \(gaps)")
+    }
+    // Switched off at the end of that request, the next one does not hand it the prompt.
+    XCTAssertEqual(controller.disabledDrafters, ["useless"])
+    let begunBefore = useless.begun.count
+    XCTAssertEqual(try session.generate(prompt: prompt, maxTokens: 4, speculation: controller, stats: &stats), Array(plain.prefix(4)))
+    XCTAssertEqual(useless.begun.count, begunBefore)
+  }
+
   func testSampledSecondTokenKeepsTheTargetDistribution() throws {
     let model = try tinyModel()
     let prompt: [Int32] = [9, 19, 29]

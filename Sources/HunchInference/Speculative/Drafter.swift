@@ -7,7 +7,8 @@ import Foundation
 public protocol Drafter: AnyObject {
   /// A short stable name for statistics ("lookup", "suggestion", "draft-model").
   var name: String { get }
-  /// Called once per request with the prompt, before any proposal (a draft model prefills here).
+  /// Called once per request with the prompt, before any proposal (a draft model prefills here), unless the drafter
+  /// is switched off then: a drafter switched back on mid-request must catch up from the context it is given.
   func begin(prompt: [Int32]) throws(InferenceError)
   /// Up to `maxDraft` tokens that may follow `context` (prompt plus the tokens generated so far); empty when the
   /// drafter has no idea.

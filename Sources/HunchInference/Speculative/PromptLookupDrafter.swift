@@ -65,11 +65,15 @@ public final class ScriptedDrafter: Drafter {
   /// Given the context and the draft length, what to propose.
   public let script: ([Int32], Int) -> [Int32]
   public private(set) var observations: [(proposal: [Int32], accepted: Int)] = []
+  /// Prompts `begin` was called with.
+  public private(set) var begun: [[Int32]] = []
 
   public init(name: String = "scripted", script: @escaping ([Int32], Int) -> [Int32]) {
     self.name = name
     self.script = script
   }
+
+  public func begin(prompt: [Int32]) { begun.append(prompt) }
 
   public func propose(context: [Int32], maxDraft: Int) -> [Int32] { Array(script(context, maxDraft).prefix(maxDraft)) }
 

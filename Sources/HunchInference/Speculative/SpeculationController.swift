@@ -10,10 +10,17 @@ public struct SpeculationOptions: Sendable {
   public var maxDraft = 48
   /// Verification steps a drafter gets before its cost is judged.
   public var trialSteps = 8
+  /// A drafter losing clearly (time per emitted token above `clearLossRatio` times the break-even) is judged after this many
+  /// steps already: a draft model that loses costs about half a plain step per drafted token, so waiting out the
+  /// whole trial would spend a short completion's budget on it.
+  public var earlyVerdictSteps = 3
+  public var clearLossRatio = 1.5
   /// A drafter is switched off while its time per emitted token exceeds this fraction of a plain step's.
   public var breakEvenRatio = 1.0
-  /// Steps a switched-off drafter sits out before it gets another trial.
+  /// Steps a switched-off drafter sits out before it gets another trial; each verdict against it in a row doubles
+  /// this (up to `maxCooldownSteps`), so a drafter that never pays costs ever less, and one that pays again resets it.
   public var cooldownSteps = 128
+  public var maxCooldownSteps = 4096
   /// Whether drafters are switched off at all (the bench turns this off to measure each one).
   public var adaptive = true
   /// Most tokens per verification forward pass (0: the whole draft in one pass). A token's logits are the same
@@ -35,6 +42,8 @@ final class DrafterState {
   var recentTokens = 0.0
   var recentSteps = 0
   var disabledUntilStep: Int?
+  /// Verdicts against the drafter since it last paid for itself.
+  var lostTrials = 0
 
   init(drafter: Drafter, draftLength: Int) {
     self.drafter = drafter
@@ -63,7 +72,7 @@ public final class SpeculationController {
 
   /// Names of drafters currently switched off.
   public var disabledDrafters: [String] {
-    states.filter { $0.disabledUntilStep.map { $0 > step } ?? false }.map(\.drafter.name)
+    states.filter(isDisabled).map(\.drafter.name)
   }
 
   /// The current draft length of each drafter, by name.
@@ -74,9 +83,13 @@ public final class SpeculationController {
   /// A fresh seed for one request's acceptance draws.
   func nextSeed() -> UInt64 { seeds.next() }
 
+  /// Lets the active drafters see the prompt. A switched-off drafter is skipped (a draft model would prefill the
+  /// whole prompt for nothing); should it come back during the request, its first proposal catches up.
   func begin(prompt: [Int32]) throws(InferenceError) {
-    for state in states { try state.drafter.begin(prompt: prompt) }
+    for state in states where !isDisabled(state) { try state.drafter.begin(prompt: prompt) }
   }
+
+  private func isDisabled(_ state: DrafterState) -> Bool { state.disabledUntilStep.map { $0 > step } ?? false }
 
   /// The first non-empty proposal of an active drafter, at most `limit` tokens.
   func propose(context: [Int32], limit: Int) throws(InferenceError) -> (state: DrafterState, tokens: [Int32])? {
@@ -116,10 +129,17 @@ public final class SpeculationController {
     state.recentSeconds = decay * state.recentSeconds + seconds
     state.recentTokens = decay * state.recentTokens + Double(accepted + 1)
     state.recentSteps += 1
-    guard options.adaptive, state.recentSteps >= options.trialSteps, let plain = plainStepSeconds else { return }
+    guard options.adaptive, let plain = plainStepSeconds else { return }
     let perToken = state.recentSeconds / max(state.recentTokens, 1e-9)
-    if perToken > plain * options.breakEvenRatio {
-      state.disabledUntilStep = step + options.cooldownSteps
+    let judged = state.recentSteps >= options.trialSteps
+    let losing = perToken > plain * options.breakEvenRatio
+    let clearlyLosing = state.recentSteps >= options.earlyVerdictSteps && perToken > plain * options.breakEvenRatio * options.clearLossRatio
+    if (judged && losing) || clearlyLosing {
+      let cooldown = options.cooldownSteps << min(state.lostTrials, 30)
+      state.disabledUntilStep = step + min(max(options.cooldownSteps, options.maxCooldownSteps), cooldown)
+      state.lostTrials += 1
+    } else if judged {
+      state.lostTrials = 0
     }
   }
 }
