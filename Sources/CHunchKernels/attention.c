@@ -2,7 +2,9 @@
 // as the original Swift loops (the goldens were measured with them):
 //   score = (0 + l0 + l1 + ... + l15) * scale, where lane l accumulates fma(q[i], k[i], l) over i ≡ l (mod 16)
 //           (then a plain multiply-add tail when head_dim is not a multiple of 16);
-//   softmax with expf, a double-precision sum and a float reciprocal; weights rounded to half precision;
+//   softmax: e_j = exp(s_j - max) evaluated in double precision (below) and rounded to float, summed in double
+//   over 8 lanes (lane l takes positions j = l mod 8, in order; then l0 + l1 + … + l7), a float reciprocal;
+//   weights rounded to half precision;
 //   out[i] = fma(w_j, v_j[i], out[i]) over positions j in order, from zero.
 #include <math.h>
 #include <string.h>
@@ -25,16 +27,62 @@ static float dot_lanes_portable(const float *a, const float *b, int64_t n) {
   return total;
 }
 
-static void softmax_half(float *s, int64_t count) {
+// exp(x) for float x, in double precision: x = n·ln2 + r with n = round(x·log2 e) and |r| ≤ ln2/2, e^r by its
+// Taylor series to degree 11 (relative error below 1e-14), times 2^n; rounding that to float gives the correctly
+// rounded value except within 1e-14 of a rounding boundary, so it agrees with the C library's expf (error ≤ 0.502
+// ulp) but for rare last-bit cases. Every step is one IEEE operation, so the vector version below gives the same
+// bits.
+static const double exp_log2e = 1.4426950408889634074;
+static const double exp_ln2 = 0.69314718055994530942;
+static const double exp_taylor[12] = {1.0,
+                                      1.0,
+                                      1.0 / 2,
+                                      1.0 / 6,
+                                      1.0 / 24,
+                                      1.0 / 120,
+                                      1.0 / 720,
+                                      1.0 / 5040,
+                                      1.0 / 40320,
+                                      1.0 / 362880,
+                                      1.0 / 3628800,
+                                      1.0 / 39916800};
+// Below this e^x is 0 in float (half the smallest subnormal is e^-103.97…); it also keeps n inside double's range.
+static const float exp_floor = -104.0f;
+// Above this e^x overflows float (e^88.73 > FLT_MAX).
+static const float exp_ceiling = 89.0f;
+
+static float exp_portable(float x) {
+  if (!(x >= exp_floor)) return 0.0f;  // NaN too
+  if (x > exp_ceiling) return INFINITY;
+  double n = nearbyint((double)x * exp_log2e);
+  double r = fma(-n, exp_ln2, (double)x);
+  double p = exp_taylor[11];
+  for (int k = 10; k >= 0; k--) p = fma(p, r, exp_taylor[k]);
+  return (float)ldexp(p, (int)n);
+}
+
+// The softmax numerators and their sum in the fixed order described at the top.
+static double exp_and_sum_portable(float *s, int64_t count, float maximum) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int64_t j = 0; j < count; j++) {
+    float e = exp_portable(s[j] - maximum);
+    s[j] = e;
+    lanes[j % 8] += (double)e;
+  }
+  double sum = lanes[0];
+  for (int l = 1; l < 8; l++) sum += lanes[l];
+  return sum;
+}
+
+static float maximum_of(const float *s, int64_t count) {
   float maximum = -INFINITY;
   for (int64_t j = 0; j < count; j++)
     if (s[j] > maximum) maximum = s[j];
-  double sum = 0;
-  for (int64_t j = 0; j < count; j++) {
-    float e = expf(s[j] - maximum);
-    s[j] = e;
-    sum += (double)e;
-  }
+  return maximum;
+}
+
+static void softmax_half(float *s, int64_t count) {
+  double sum = exp_and_sum_portable(s, count, maximum_of(s, count));
   float inverse = (float)(1 / sum);
   for (int64_t j = 0; j < count; j++) s[j] *= inverse;
 }
@@ -71,22 +119,58 @@ static void attend_portable(int64_t head_dim, int64_t group, const float *querie
 
 #define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
 
-// Scores of every head of the group against keys 0..<visible; `chunks` = head_dim / 16 (a constant after inlining).
+// 16 vectors transposed in registers: afterwards r[l] holds, in lane j, what lane l of r[j] held.
+static inline TARGET512 void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);      // per 128-bit lane k: r[2i][4k], r[2i+1][4k], … +1
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);  // … columns 4k+2, 4k+3
+  }
+  for (int i = 0; i < 4; i++) {  // u[4i+c], lane k: column 4k+c of rows 4i..4i+3
+    __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
+    __m512d c = _mm512_castps_pd(t[4 * i + 1]), d = _mm512_castps_pd(t[4 * i + 3]);
+    u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+    u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
+    u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
+  }
+  for (int c = 0; c < 4; c++) {  // column 4k+c gathers lane k of u[c], u[4+c], u[8+c], u[12+c]
+    __m512 even_lo = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(2, 0, 2, 0));
+    __m512 odd_lo = _mm512_shuffle_f32x4(u[c], u[4 + c], _MM_SHUFFLE(3, 1, 3, 1));
+    __m512 even_hi = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(2, 0, 2, 0));
+    __m512 odd_hi = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(3, 1, 3, 1));
+    r[c] = _mm512_shuffle_f32x4(even_lo, even_hi, _MM_SHUFFLE(2, 0, 2, 0));
+    r[8 + c] = _mm512_shuffle_f32x4(even_lo, even_hi, _MM_SHUFFLE(3, 1, 3, 1));
+    r[4 + c] = _mm512_shuffle_f32x4(odd_lo, odd_hi, _MM_SHUFFLE(2, 0, 2, 0));
+    r[12 + c] = _mm512_shuffle_f32x4(odd_lo, odd_hi, _MM_SHUFFLE(3, 1, 3, 1));
+  }
+}
+
+// Scores of every head of the group against keys 0..<visible, 16 positions at a time; `chunks` = head_dim / 16 (a
+// constant after inlining). Each position's 16-lane accumulator is the reference's; transposing 16 of them lets their
+// lane sums (0 + l0 + … + l15, in that order) run as vector adds instead of a scalar chain per position.
 static inline TARGET512 void scores512(int chunks, int64_t group, const float *queries, const float *keys,
                                        int64_t kv_stride, int64_t visible, float scale, float *scores) {
-  for (int64_t j = 0; j < visible; j++) {
-    const float *k = keys + j * kv_stride;
-    __m512 kv[8];
-    for (int c = 0; c < chunks; c++) kv[c] = _mm512_loadu_ps(k + 16 * c);
+  const __m512 scales = _mm512_set1_ps(scale);
+  for (int64_t j0 = 0; j0 < visible; j0 += 16) {
+    const int64_t n = visible - j0 < 16 ? visible - j0 : 16;
     for (int64_t h = 0; h < group; h++) {
       const float *q = queries + h * chunks * 16;
-      __m512 acc = _mm512_setzero_ps();
-      for (int c = 0; c < chunks; c++) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * c), kv[c], acc);
-      float lanes[16];
-      _mm512_storeu_ps(lanes, acc);
-      float total = 0;
-      for (int l = 0; l < 16; l++) total += lanes[l];
-      scores[h * visible + j] = total * scale;
+      __m512 qv[8];
+      for (int c = 0; c < chunks; c++) qv[c] = _mm512_loadu_ps(q + 16 * c);
+      __m512 acc[16];
+      for (int64_t j = 0; j < 16; j++) {
+        acc[j] = _mm512_setzero_ps();
+        if (j < n) {
+          const float *k = keys + (j0 + j) * kv_stride;
+          for (int c = 0; c < chunks; c++) acc[j] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + 16 * c), acc[j]);
+        }
+      }
+      transpose16(acc);
+      __m512 total = _mm512_setzero_ps();
+      for (int l = 0; l < 16; l++) total = _mm512_add_ps(total, acc[l]);
+      total = _mm512_mul_ps(total, scales);
+      _mm512_mask_storeu_ps(scores + h * visible + j0, (__mmask16)((1u << n) - 1), total);
     }
   }
 }
@@ -146,6 +230,60 @@ static inline TARGET512 void round_to_half512(float *s, int64_t count) {
   }
 }
 
+// exp_portable on 8 floats at once, the same IEEE operations in the same order.
+static inline TARGET512 __m256 exp8_512(__m256 x) {
+  __mmask8 live = _mm256_cmp_ps_mask(x, _mm256_set1_ps(exp_floor), _CMP_GE_OQ);
+  __m512d xd = _mm512_cvtps_pd(x);
+  __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(xd, _mm512_set1_pd(exp_log2e)), _MM_FROUND_TO_NEAREST_INT |
+                                                                                    _MM_FROUND_NO_EXC);
+  __m512d r = _mm512_fmadd_pd(_mm512_sub_pd(_mm512_setzero_pd(), n), _mm512_set1_pd(exp_ln2), xd);
+  __m512d p = _mm512_set1_pd(exp_taylor[11]);
+  for (int k = 10; k >= 0; k--) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(exp_taylor[k]));
+  __m256 e = _mm512_cvtpd_ps(_mm512_scalef_pd(p, n));
+  __mmask8 overflow = _mm256_cmp_ps_mask(x, _mm256_set1_ps(exp_ceiling), _CMP_GT_OQ);
+  return _mm256_mask_mov_ps(_mm256_maskz_mov_ps(live, e), overflow, _mm256_set1_ps(INFINITY));
+}
+
+static inline TARGET512 float maximum512(const float *s, int64_t count) {
+  __m512 m = _mm512_set1_ps(-INFINITY);
+  int64_t j = 0;
+  for (; j + 16 <= count; j += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(s + j));
+  float maximum = _mm512_reduce_max_ps(m);
+  for (; j < count; j++)
+    if (s[j] > maximum) maximum = s[j];
+  return maximum;
+}
+
+// softmax_half, 8 positions per step: lane l of the double accumulator is the portable version's lanes[l].
+static inline TARGET512 void softmax_half512(float *s, int64_t count) {
+  const __m256 maximum = _mm256_set1_ps(maximum512(s, count));
+  __m512d lanes = _mm512_setzero_pd();
+  int64_t j = 0;
+  for (; j + 8 <= count; j += 8) {
+    __m256 e = exp8_512(_mm256_sub_ps(_mm256_loadu_ps(s + j), maximum));
+    _mm256_storeu_ps(s + j, e);
+    lanes = _mm512_add_pd(lanes, _mm512_cvtps_pd(e));
+  }
+  if (j < count) {
+    __mmask8 mask = (__mmask8)((1u << (count - j)) - 1);
+    __m256 e = exp8_512(_mm256_sub_ps(_mm256_maskz_loadu_ps(mask, s + j), maximum));
+    e = _mm256_maskz_mov_ps(mask, e);
+    _mm256_mask_storeu_ps(s + j, mask, e);
+    lanes = _mm512_mask_add_pd(lanes, mask, lanes, _mm512_cvtps_pd(e));
+  }
+  double parts[8];
+  _mm512_storeu_pd(parts, lanes);
+  double sum = parts[0];
+  for (int l = 1; l < 8; l++) sum += parts[l];
+  const __m512 inverse = _mm512_set1_ps((float)(1 / sum));
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) _mm512_storeu_ps(s + i, _mm512_mul_ps(_mm512_loadu_ps(s + i), inverse));
+  if (i < count) {
+    __mmask16 mask = (__mmask16)((1u << (count - i)) - 1);
+    _mm512_mask_storeu_ps(s + i, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, s + i), inverse));
+  }
+}
+
 // out for one head: `chunks` independent accumulators, each a chain of FMAs over the positions in order.
 static inline TARGET512 void weighted_sum512(int chunks, const float *s, const float *values, int64_t kv_stride,
                                              int64_t visible, float *out) {
@@ -190,7 +328,7 @@ static inline TARGET512 void attend512(int chunks, int64_t group, const float *q
     scores512(chunks, group, queries, keys, kv_stride, visible, scale, scores);
   }
   for (int64_t h = 0; h < group; h++) {
-    softmax_half(scores + h * visible, visible);
+    softmax_half512(scores + h * visible, visible);
     round_to_half512(scores + h * visible, visible);
   }
   int64_t h = 0;
@@ -214,6 +352,24 @@ static TARGET512 void attend512_128(int64_t group, const float *queries, const f
   attend512(8, group, queries, keys, keys_t, values, kv_stride, visible, scale, scores, out);
 }
 #endif
+
+#if defined(__x86_64__)
+static TARGET512 void softmax_exp512(const float *x, float *y, int64_t count) {
+  int64_t j = 0;
+  for (; j + 8 <= count; j += 8) _mm256_storeu_ps(y + j, exp8_512(_mm256_loadu_ps(x + j)));
+  for (; j < count; j++) y[j] = exp_portable(x[j]);
+}
+#endif
+
+void hunch_softmax_exp(int level, const float *x, float *y, int64_t count) {
+#if defined(__x86_64__)
+  if (level >= HUNCH_LEVEL_AVX512_VNNI) {
+    softmax_exp512(x, y, count);
+    return;
+  }
+#endif
+  for (int64_t j = 0; j < count; j++) y[j] = exp_portable(x[j]);
+}
 
 int hunch_attention_transposes(int level, int64_t head_dim) {
   return level >= HUNCH_LEVEL_AVX512_VNNI && (head_dim == 64 || head_dim == 128);

@@ -30,6 +30,9 @@ struct Bench: ParsableCommand {
   @Option(help: "Decode steps to time (0 skips the generation test).")
   var generate = 64
 
+  @Option(help: "Tokens already in the KV cache before each test (like llama-bench's -d): attention cost at depth.")
+  var depth = 0
+
   @Flag(help: "Also measure memory read bandwidth and the tg ceiling it implies.")
   var bandwidth = false
 
@@ -42,6 +45,7 @@ struct Bench: ParsableCommand {
   func validate() throws {
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
     guard generate >= 0 else { throw ValidationError("--generate must not be negative") }
+    guard depth >= 0 else { throw ValidationError("--depth must not be negative") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     guard promptLengths != nil else { throw ValidationError("--prompt must be positive integers, e.g. 512,16") }
   }
@@ -70,26 +74,36 @@ struct Bench: ParsableCommand {
     var random = SplitMix64(seed: 0x5eed)
     func randomTokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(random.next() % UInt64(vocabulary)) } }
 
+    // One cache for every test: filled to `depth` once (untimed), trimmed back to it before each run.
+    let cache = transformer.makeCache(capacity: depth + max(prompts.max() ?? 0, generate + 1))
+    var filled = 0
+    while filled < depth {
+      let count = min(longest, depth - filled)
+      try transformer.forward(randomTokens(count), cache: cache, logits: .last)
+      filled += count
+    }
+    let suffix = depth > 0 ? " @ d\(depth)" : ""
     var results: [BenchResult] = []
     for n in prompts {
       let tokens = randomTokens(n)
       let seconds = try timed(repetitions) { () throws(InferenceError) in
-        let cache = transformer.makeCache(capacity: n)
+        cache.trim(to: depth)
         return try measure { () throws(InferenceError) in _ = try transformer.forward(tokens, cache: cache) }
       }
-      results.append(BenchResult(test: "pp\(n)", promptTokens: n, generatedTokens: 0, seconds: seconds))
+      results.append(BenchResult(test: "pp\(n)" + suffix, promptTokens: n, generatedTokens: 0, seconds: seconds))
     }
     if generate > 0 {
       let first = randomTokens(1)
       let steps = randomTokens(generate)
       let seconds = try timed(repetitions) { () throws(InferenceError) in
-        let cache = transformer.makeCache(capacity: generate + 1)
+        cache.trim(to: depth)
         try transformer.forward(first, cache: cache)
         return try measure { () throws(InferenceError) in
           for token in steps { _ = try transformer.forward([token], cache: cache) }
         }
       }
-      results.append(BenchResult(test: "tg\(generate)", promptTokens: 0, generatedTokens: generate, seconds: seconds))
+      results.append(
+        BenchResult(test: "tg\(generate)" + suffix, promptTokens: 0, generatedTokens: generate, seconds: seconds))
     }
 
     let bytesPerToken = Self.bytesReadPerToken(transformer.weights)
@@ -171,7 +185,7 @@ struct BenchReport {
     lines.append("| test   |              t/s |")
     lines.append("| ------ | ---------------: |")
     for r in results {
-      let test = r.test.padding(toLength: 6, withPad: " ", startingAt: 0)
+      let test = r.test.padding(toLength: max(6, r.test.count), withPad: " ", startingAt: 0)
       let rate = String(format: "%.2f ± %.2f", r.mean, r.standardDeviation)
       lines.append("| \(test) | \(String(repeating: " ", count: max(0, 16 - rate.count)))\(rate) |")
     }

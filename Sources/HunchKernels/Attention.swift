@@ -20,6 +20,15 @@ public enum Attention {
       Int64(visible), scale, scores, out)
   }
 
+  /// e^x for each element as the attention softmax computes it (see attention.c); the same bits at every level.
+  public static func softmaxExp(level: KernelLevel, _ x: [Float], into y: inout [Float]) {
+    let count = min(x.count, y.count)
+    let usable = level.isSupportedCached ? level : .portable
+    y.withUnsafeMutableBufferPointer { out in
+      x.withUnsafeBufferPointer { hunch_softmax_exp(usable.rawValue, $0.baseAddress, out.baseAddress, Int64(count)) }
+    }
+  }
+
   /// Whether `attendGroup` at `level` makes use of transposed keys for this head size.
   public static func usesTransposedKeys(level: KernelLevel, headDimension: Int) -> Bool {
     level.isSupportedCached && hunch_attention_transposes(level.rawValue, Int64(headDimension)) != 0

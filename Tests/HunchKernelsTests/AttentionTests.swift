@@ -1,7 +1,9 @@
+import Foundation
 import HunchKernels
 import XCTest
 
-/// The C attention kernel against the Swift loops it replaced (the goldens were measured with those): the order of
+/// The C attention kernel against a Swift reference with the arithmetic attention.c documents (the forward pass's
+/// former loops, with the softmax's exponentials taken in double precision and summed over 8 lanes): the order of
 /// operations is fixed, so the tolerance is zero — every level must give the same bits.
 final class AttentionTests: XCTestCase {
   /// Allowed difference between a kernel level and the reference, in units in the last place: none.
@@ -63,6 +65,49 @@ final class AttentionTests: XCTestCase {
     XCTAssertEqual(Array(out[headDimension...]), values)
   }
 
+  /// The softmax's exponential against the C library's double-precision exp rounded to float: the same value but for
+  /// rare last-bit cases (values within ~1e-14 of a float rounding boundary).
+  static let expToleranceULPs = 1
+  /// Share of arguments whose exponential must be exactly the correctly rounded one.
+  static let expExactShare = 0.9999
+
+  func testSoftmaxExpIsCorrectlyRoundedAndTheSameAtEveryLevel() {
+    // Every float from -104 to 88.7 in steps that hit many exponents and mantissas, plus the edges.
+    var arguments: [Float] = [-Float.infinity, -200, -104.5, -104, -103.9, -87.4, -1e-30, -0.0, 0, 1e-30, 88.7, 89.5, .nan]
+    var x: Float = -104
+    while x < 88.7 {
+      arguments.append(x)
+      x += 0.0037
+    }
+    for level in KernelLevel.allCases where level.isSupported {
+      var results = [Float](repeating: .nan, count: arguments.count)
+      Attention.softmaxExp(level: level, arguments, into: &results)
+      var exact = 0
+      for (argument, result) in zip(arguments, results) {
+        if argument.isNaN || argument < -104 {
+          XCTAssertEqual(result, 0, "\(level) exp(\(argument))")
+          exact += 1
+          continue
+        }
+        if argument > 89 {
+          XCTAssertEqual(result, .infinity, "\(level) exp(\(argument))")
+          exact += 1
+          continue
+        }
+        let expected = Float(exp(Double(argument)))
+        let ulps = abs(Int(result.bitPattern) - Int(expected.bitPattern))
+        XCTAssertLessThanOrEqual(ulps, Self.expToleranceULPs, "\(level) exp(\(argument)): \(result) vs \(expected)")
+        if ulps == 0 { exact += 1 }
+      }
+      XCTAssertGreaterThanOrEqual(Double(exact) / Double(arguments.count), Self.expExactShare, "\(level)")
+      if level != .portable {
+        var portable = [Float](repeating: .nan, count: arguments.count)
+        Attention.softmaxExp(level: .portable, arguments, into: &portable)
+        XCTAssertEqual(results.map(\.bitPattern), portable.map(\.bitPattern), "\(level) differs from portable")
+      }
+    }
+  }
+
   static func half(_ x: Float) -> Float { Float(Float16(x)) }
 
   /// The forward pass's former per-head Swift loops, verbatim in arithmetic.
@@ -95,12 +140,14 @@ final class AttentionTests: XCTestCase {
       }
       var maximum = -Float.infinity
       for j in 0..<visible where s[j] > maximum { maximum = s[j] }
-      var sum: Double = 0
+      var lanes = [Double](repeating: 0, count: 8)
       for j in 0..<visible {
-        let e = expf(s[j] - maximum)
+        let e = Float(exp(Double(s[j] - maximum)))
         s[j] = e
-        sum += Double(e)
+        lanes[j % 8] += Double(e)
       }
+      var sum = lanes[0]
+      for l in 1..<8 { sum += lanes[l] }
       let inverse = Float(1 / sum)
       for j in 0..<visible { s[j] = half(s[j] * inverse) }
       for j in 0..<visible {

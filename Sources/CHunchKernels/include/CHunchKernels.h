@@ -64,6 +64,9 @@ void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, hunch_dot4_fn dot8,
 void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const float *keys,
                         const float *keys_t, const float *values, int64_t kv_stride, int64_t visible, float scale,
                         float *scores, float *out);
+/// y = e^x as the attention softmax computes it (double-precision evaluation rounded to float; 0 below e^-104);
+/// every level gives the same bits.
+void hunch_softmax_exp(int level, const float *x, float *y, int64_t count);
 /// Whether hunch_attend_group at `level` reads transposed keys (otherwise it ignores them).
 int hunch_attention_transposes(int level, int64_t head_dim);
 /// Keys 0..<count of one head into tiles of 16 positions: out[(j / 16) * 16 * head_dim + d * 16 + j % 16], the last
