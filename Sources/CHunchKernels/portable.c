@@ -272,7 +272,6 @@ hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level) {
     switch (weight_type) {
     case HUNCH_TYPE_Q4_0: return hunch_dot4_q4_0_avx512;
     case HUNCH_TYPE_Q4_1: return hunch_dot4_q4_1_avx512;
-    case HUNCH_TYPE_Q5_0: return hunch_dot4_q5_0_avx512;
     case HUNCH_TYPE_Q8_0: return hunch_dot4_q8_0_avx512;
     case HUNCH_TYPE_Q4_K: return hunch_dot4_q4_K_avx512;
     case HUNCH_TYPE_Q6_K: return hunch_dot4_q6_K_avx512;

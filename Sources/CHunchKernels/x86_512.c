@@ -1,4 +1,5 @@
-// 512-bit kernels for the 32-element formats on CPUs with AVX-512 BW/VNNI: two blocks per vector. They take
+// 512-bit kernels for the 32-element formats on CPUs with AVX-512 BW/VNNI (Q5_0's are in blocksums.c): two blocks
+// per vector. They take
 // unsigned quants (stored value + offset) into VPDPBUSD and remove offset·Σy with a second VPDPBUSD, which is exact.
 // An odd last block goes to the 256-bit kernel.
 #if defined(__x86_64__)
@@ -46,33 +47,7 @@ static inline TARGET512 __m512 scales2(uint16_t wa, uint16_t aa, uint16_t wb, ui
 
 float hunch_dot_q4_0_vnni(int64_t n, const void *w, const void *a);
 float hunch_dot_q4_1_vnni(int64_t n, const void *w, const void *a);
-float hunch_dot_q5_0_vnni(int64_t n, const void *w, const void *a);
 float hunch_dot_q8_0_vnni(int64_t n, const void *w, const void *a);
-
-TARGET512 float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a) {
-  const block_q5_0 *x = w;
-  const block_q8_0 *y = a;
-  const int64_t nb = n / HUNCH_QK;
-  const __m512i sixteen = _mm512_set1_epi8(16);
-  __m512 acc = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    uint32_t h0, h1;
-    memcpy(&h0, x[i].qh, 4);
-    memcpy(&h1, x[i + 1].qh, 4);
-    __mmask64 high = (__mmask64)h0 | ((__mmask64)h1 << 32);
-    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
-    q = _mm512_mask_add_epi8(q, high, q, sixteen);  // stored value 0..31 = element + 16
-    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
-    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
-                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, yv));
-    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
-    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
-  }
-  float total = _mm512_reduce_add_ps(acc);
-  if (i < nb) total += hunch_dot_q5_0_vnni(HUNCH_QK, x + i, y + i);
-  return total;
-}
 
 TARGET512 float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a) {
   const block_q4_0 *x = w;
@@ -168,18 +143,6 @@ TARGET512 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a) {
     out[r] = _mm512_reduce_add_ps(acc[r]);                                                                        \
     if (i < nb) out[r] += SINGLE(HUNCH_QK, x + i, y[r] + i);                                                      \
   }
-
-static inline TARGET512 __m512i q5_0_pair(const block_q5_0 *b) {
-  uint32_t h0, h1;
-  memcpy(&h0, b[0].qh, 4);
-  memcpy(&h1, b[1].qh, 4);
-  __m512i q = nibbles64(b[0].qs, b[1].qs);
-  return _mm512_mask_add_epi8(q, (__mmask64)h0 | ((__mmask64)h1 << 32), q, _mm512_set1_epi8(16));
-}
-
-TARGET512 void hunch_dot4_q5_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
-  DOT4_BODY(block_q5_0, q5_0_pair(x + i), _mm512_set1_epi8(16), hunch_dot_q5_0_vnni)
-}
 
 TARGET512 void hunch_dot4_q4_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   DOT4_BODY(block_q4_0, nibbles64(x[i].qs, x[i + 1].qs), _mm512_set1_epi8(8), hunch_dot_q4_0_vnni)

@@ -61,6 +61,13 @@ public final class MatMul {
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
     let chunk = batch == 1 ? max(4, perThread) : min(perThread, bySize)
 
+    if level == .avx512, hunch_blocksum_offset(type.rawValue) != 0, partner == .q8_0 {
+      multiplyBlockSums(
+        weights: weights, type: type, rows: rows, columns: columns, input: input, batch: batch, output: output,
+        weightRowBytes: weightRowBytes, activationRowBytes: activationRowBytes)
+      return
+    }
+
     if level == .avx512, hunch_pairs_supported(type.rawValue) != 0, partner == .q8_0 || partner == .q8_1,
       columns % 64 == 0
     {
@@ -127,6 +134,44 @@ public final class MatMul {
       hunch_matmul_rows(
         function, function4, function8, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
         Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
+    }
+  }
+
+  /// Q5_0 weights at the AVX-512 level (blocksums.c): one decode kernel for a single activation row,
+  /// and for batches a panel of 16-row activation tiles built once per call, which every weight row is run against.
+  /// Both give each output the bits of `DotKernel.dot` at that level (see MatMulTests).
+  private func multiplyBlockSums(
+    weights: UnsafeRawPointer, type: TensorType, rows: Int, columns: Int, input: UnsafePointer<Float>, batch: Int,
+    output: UnsafeMutablePointer<Float>, weightRowBytes: Int, activationRowBytes: Int
+  ) {
+    let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64  // the panel after it stays 64-byte aligned
+    let panelBytes = batch >= 2 ? hunch_blocksum_panel_bytes(Int64(columns), Int64(batch)) : 0
+    let buffer = reserveWorkspace(bytes: quantizedBytes + panelBytes)
+    let panel = batch >= 2 ? buffer + quantizedBytes : nil
+    if batch >= 2 {
+      // Each task quantizes a tile's 16 rows and builds that tile of the panel.
+      pool.parallelFor(count: (batch + 15) / 16, chunk: 1) { range in
+        for tile in range {
+          for b in (tile * 16)..<min(batch, tile * 16 + 16) {
+            FastQuantize.row(
+              .q8_0, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
+          }
+          hunch_blocksum_prepare(
+            type.rawValue, buffer, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
+            panel)
+        }
+      }
+    } else {
+      FastQuantize.row(.q8_0, source: input, destination: buffer, count: columns)
+    }
+    // Chunks of whole 16-row groups (both kernels' unit): eight per thread, and for batches about 2M multiply-adds.
+    let groups = (rows + 15) / 16
+    let perThread = max(1, groups / (pool.threadCount * 8))
+    let chunk = 16 * (batch == 1 ? perThread : min(perThread, max(1, (1 << 21) / max(1, batch * columns * 16))))
+    pool.parallelFor(count: rows, chunk: chunk) { range in
+      hunch_blocksum_matmul(
+        type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
+        buffer, activationRowBytes, panel, Int64(batch), output, Int64(rows))
     }
   }
 

@@ -70,12 +70,12 @@ int hunch_attention_transposes(int level, int64_t head_dim);
 /// tile zero-padded; out holds roundup(count, 16) * head_dim floats.
 void hunch_transpose_keys(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count, float *out);
 
-/// Prepared activations for Q4_0, Q5_0 and Q8_0 weights (pairs.c): HUNCH_PAIR_BYTES per 64 elements. Used only at
+/// Prepared activations for Q4_0 and Q8_0 weights (pairs.c): HUNCH_PAIR_BYTES per 64 elements. Used only at
 /// HUNCH_LEVEL_AVX512 on x86-64 and when a row is a whole number of block pairs (columns % 64 == 0).
 #define HUNCH_PAIR_BYTES 192
-/// The unsigned offset the pair kernels remove for a weight type (8, 16, 128), or 0 when the type has none.
+/// The unsigned offset the pair kernels remove for a weight type (8, 128), or 0 when the type has none.
 int hunch_pairs_offset(uint32_t weight_type);
-/// Whether a weight type has pair kernels (Q4_0, Q5_0, Q8_0 against prepared Q8_0 rows; Q4_1 against prepared Q8_1
+/// Whether a weight type has pair kernels (Q4_0, Q8_0 against prepared Q8_0 rows; Q4_1 against prepared Q8_1
 /// rows), on x86-64.
 int hunch_pairs_supported(uint32_t weight_type);
 /// Prepares one Q8_0 activation row of `n` elements (n % 64 == 0) for weights with unsigned offset `offset`.
@@ -92,6 +92,23 @@ void hunch_gather_pair_scales(const void *prepared, int64_t n, int64_t batch, fl
 void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
                         int64_t row_start, int64_t row_end, const void *prepared, const float *scales,
                         const float *sums, int64_t batch, float *output, int64_t output_stride);
+
+/// Block-sum kernels for Q5_0 weights against Q8_0 activations at HUNCH_LEVEL_AVX512 (blocksums.c): every output
+/// is one float chain over the blocks in order, acc ← fma(weight scale · activation scale, float(exact block dot),
+/// acc) from 0, the arithmetic of hunch_dot_q5_0_avx512, whatever the batch.
+/// The unsigned offset of a weight type's stored quants, or 0 when the type has no block-sum kernel.
+int hunch_blocksum_offset(uint32_t weight_type);
+/// Bytes of the activation panel for `batch` rows of `n` elements: 16-row tiles of HUNCH_PANEL_BLOCK_BYTES per block.
+#define HUNCH_PANEL_BLOCK_BYTES 640
+size_t hunch_blocksum_panel_bytes(int64_t n, int64_t batch);
+/// Builds tiles [tile_start, tile_end) of the panel (64-byte aligned) from `batch` Q8_0 rows `row_bytes` apart.
+void hunch_blocksum_prepare(uint32_t weight_type, const void *q8_0_rows, size_t row_bytes, int64_t n, int64_t batch,
+                            int64_t tile_start, int64_t tile_end, void *panel);
+/// Like hunch_matmul_rows for rows [row_start, row_end): from the panel when `panel` is not NULL (batches), else from
+/// the Q8_0 rows, 16 weight rows at a time (decoding; also rows over 16384 elements). Uses 64 KiB of stack.
+void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                           int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
+                           const void *panel, int64_t batch, float *output, int64_t output_stride);
 
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);

@@ -1,0 +1,120 @@
+import XCTest
+
+@testable import HunchKernels
+
+/// The Q5_0 block-sum kernels (blocksums.c): the one-row kernel, the 16-row decode path and the batch panel must all
+/// give every output exactly the bits of a scalar model of their arithmetic, and stay within the dot kernels'
+/// tolerance of the exact reference.
+final class BlockSumTests: XCTestCase {
+  /// Bits allowed between any block-sum path and the scalar model (and between batched and single-row products).
+  static let toleranceULPs = 0
+
+  /// Σ over blocks in order of fma(float(wd) · float(ad), float(exact integer block dot), acc), from 0.
+  static func model(weights: UnsafeRawPointer, activations: UnsafeRawPointer, count: Int) -> Float {
+    var acc: Float = 0
+    for block in 0..<(count / 32) {
+      let x = weights + block * 22  // d, qh[4], qs[16]
+      let y = activations + block * 34  // d, qs[32]
+      let high = x.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
+      var sum: Int32 = 0
+      for j in 0..<32 {
+        let packed = x.load(fromByteOffset: 6 + j % 16, as: UInt8.self)
+        let nibble = Int32(j < 16 ? packed & 0x0F : packed >> 4)
+        let quant = (nibble | Int32((high >> UInt32(j)) & 1) << 4) - 16
+        sum += quant * Int32(y.load(fromByteOffset: 2 + j, as: Int8.self))
+      }
+      let scale = Half.load(x, 0) * Half.load(y, 0)
+      acc = acc.addingProduct(scale, Float(sum))
+    }
+    return acc
+  }
+
+  func testOneRowKernelMatchesTheScalarModelAndTheReference() throws {
+    guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
+    var rng = SplitMix(seed: 5)
+    let kernel = try DotKernel(weightType: .q5_0, level: .avx512)
+    for count in [32, 96, 896, 4864] {
+      for weightPattern in [TestData.WeightPattern.random, .allZeroBits, .allOneBits] {
+        for activationPattern in TestData.ActivationPattern.allCases {
+          let weights = TestData.weights(.q5_0, count: count, rng: &rng, pattern: weightPattern)
+          let input = TestData.activations(count: count, pattern: activationPattern, rng: &rng)
+          var activations = [UInt8](repeating: 0, count: try XCTUnwrap(TensorType.q8_0.byteCount(elements: count)))
+          try input.withUnsafeBufferPointer { x in
+            try activations.withUnsafeMutableBytes { a in
+              try Quantize.row(.q8_0, source: x.baseAddress!, destination: a.baseAddress!, count: count)
+            }
+          }
+          try weights.withUnsafeBytes { w in
+            try activations.withUnsafeBytes { a in
+              let fast = kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress!)
+              let model = Self.model(weights: w.baseAddress!, activations: a.baseAddress!, count: count)
+              XCTAssertLessThanOrEqual(
+                abs(Int(fast.bitPattern) - Int(model.bitPattern)), Self.toleranceULPs,
+                "n=\(count) \(weightPattern) \(activationPattern): \(fast) vs model \(model)")
+              let reference = try ReferenceDot.dot(.q5_0, count: count, weights: w.baseAddress!, activations: a.baseAddress!)
+              var deq = [Float](repeating: 0, count: count)
+              try deq.withUnsafeMutableBufferPointer {
+                try Dequantize.row(.q5_0, source: w.baseAddress!, destination: $0.baseAddress!, count: count)
+              }
+              let acts = TestData.activationValues(.q8_0, a.baseAddress!, count: count)
+              let magnitude = zip(deq, acts).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+              XCTAssertEqual(
+                fast, reference, accuracy: DotKernel.relativeTolerance * magnitude + Float.leastNormalMagnitude,
+                "n=\(count) \(weightPattern) \(activationPattern)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// MatMul's decode path (batch 1, 16 weight rows per step, tails of 1..15 rows) and batch panel (tiles of 16
+  /// activation rows, tails, 4-row weight groups) against the model, row by row, for odd and even block counts.
+  func testMatMulPathsMatchTheScalarModel() throws {
+    guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
+    var rng = SplitMix(seed: 6)
+    let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
+    for (rows, columns) in [(53, 896), (16, 96), (37, 800), (7, 64)] {
+      let rowBytes = try XCTUnwrap(TensorType.q5_0.byteCount(elements: columns))
+      let activationBytes = try XCTUnwrap(TensorType.q8_0.byteCount(elements: columns))
+      for pattern in [TestData.WeightPattern.random, .allOneBits] {
+        let weights = TestData.weights(.q5_0, count: rows * columns, rng: &rng, pattern: pattern)
+        for batch in [1, 2, 5, 16, 17, 33] {
+          let input = (0..<batch).flatMap { b in
+            TestData.activations(count: columns, pattern: b % 5 == 3 ? .spiky : .gaussian, rng: &rng)
+          }
+          var output = [Float](repeating: .nan, count: batch * rows)
+          try weights.withUnsafeBytes { w in
+            try input.withUnsafeBufferPointer { x in
+              try output.withUnsafeMutableBufferPointer { y in
+                try matmul.multiply(
+                  weights: w.baseAddress!, type: .q5_0, rows: rows, columns: columns, input: x.baseAddress!,
+                  batch: batch, output: y.baseAddress!)
+              }
+            }
+          }
+          for b in 0..<batch {
+            var activations = [UInt8](repeating: 0, count: activationBytes)
+            try input.withUnsafeBufferPointer { x in
+              try activations.withUnsafeMutableBytes { a in
+                try Quantize.row(
+                  .q8_0, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+              }
+            }
+            for r in 0..<rows {
+              let model = weights.withUnsafeBytes { w in
+                activations.withUnsafeBytes { a in
+                  Self.model(weights: w.baseAddress! + r * rowBytes, activations: a.baseAddress!, count: columns)
+                }
+              }
+              let got = output[b * rows + r]
+              XCTAssertLessThanOrEqual(
+                abs(Int(got.bitPattern) - Int(model.bitPattern)), Self.toleranceULPs,
+                "\(rows)x\(columns) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs model \(model)")
+            }
+          }
+        }
+      }
+    }
+  }
+}
