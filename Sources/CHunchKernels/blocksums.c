@@ -109,17 +109,16 @@ static inline __attribute__((always_inline)) TARGET512 void reduce16(const __m51
   *odd = _mm512_shuffle_i32x4(y01, y23, 0xDD);
 }
 
-// Rows are taken 16 at a time; the weight scales of a block come from one gather across the 16 rows. The group two
-// ahead is prefetched a few lines per block pair: 16 interleaved row streams are more than the hardware prefetchers
-// follow from memory (measured: a third of the streaming rate without).
+// Rows are taken 16 at a time; each row's weight scales are stored to a (block, row) scratch as its blocks are
+// decoded (cheaper here than one gather per block). The group two ahead is prefetched a few lines per block pair:
+// 16 interleaved row streams are more than the hardware prefetchers follow from memory (measured: a third of the
+// streaming rate without; a separate front-to-back decoding pass per row was slower still).
 #define ROWS16(NAME, BLOCK_T, DECODE2, DECODE1, OFFSET)                                                            \
   static TARGET512 void NAME(int64_t nb, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,      \
                              int64_t row_end, const block_q8_0 *y, float *out) {                                 \
-    enum { SEGMENT = 32, AHEAD = 32 }; /* blocks whose scales are gathered at a time (even); rows prefetched ahead */ \
+    enum { SEGMENT = 32, AHEAD = 32 }; /* blocks whose scales are parked at a time (even); rows prefetched ahead */ \
     const __m512i offset = _mm512_set1_epi8((char)(OFFSET));                                                      \
     uint16_t wd[SEGMENT * 16]; /* (block, row) */                                                                 \
-    const __m512i row_offsets = _mm512_mullo_epi32(                                                               \
-      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)weight_row_bytes)); \
     for (int64_t r0 = row_start; r0 < row_end; r0 += 16) {                                                        \
       const int64_t valid = row_end - r0 < 16 ? row_end - r0 : 16;                                               \
       const BLOCK_T *x[16];                                                                                       \
@@ -132,14 +131,6 @@ static inline __attribute__((always_inline)) TARGET512 void reduce16(const __m51
       const size_t step = ((size_t)(next_end - next) / (size_t)(nb / 2 + 1) + 63) / 64 * 64;                      \
       for (int64_t s = 0; s < nb; s += SEGMENT) {                                                                 \
         const int64_t e = s + SEGMENT < nb ? s + SEGMENT : nb;                                                    \
-        for (int64_t i = s; i < e; i++) {                                                                         \
-          if (valid == 16) {                                                                                      \
-            const __m512i words = _mm512_i32gather_epi32(row_offsets, (const void *)&x[0][i].d, 1);              \
-            _mm256_storeu_si256((__m256i *)(wd + (i - s) * 16), _mm512_cvtepi32_epi16(words));                   \
-          } else {                                                                                                \
-            for (int j = 0; j < 16; j++) wd[(i - s) * 16 + j] = x[j][i].d;                                        \
-          }                                                                                                       \
-        }                                                                                                         \
         int64_t i = s;                                                                                            \
         for (; i + 1 < e; i += 2) {                                                                               \
           for (size_t o = 0; o < step && next < next_end; o += 64, next += 64)                                    \
@@ -151,6 +142,10 @@ static inline __attribute__((always_inline)) TARGET512 void reduce16(const __m51
                                                 _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, yv));         \
           __m512i v[16], even, odd;                                                                               \
           for (int j = 0; j < 16; j++) v[j] = _mm512_dpbusd_epi32(bias, DECODE2(x[j] + i), yv);                  \
+          for (int j = 0; j < 16; j++) {                                                                          \
+            wd[(i - s) * 16 + j] = x[j][i].d;                                                                     \
+            wd[(i + 1 - s) * 16 + j] = x[j][i + 1].d;                                                             \
+          }                                                                                                       \
           reduce16(v, &even, &odd);                                                                               \
           const __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(wd + (i - s) * 16)));           \
           const __m512 w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(wd + (i + 1 - s) * 16)));       \
@@ -164,8 +159,10 @@ static inline __attribute__((always_inline)) TARGET512 void reduce16(const __m51
           const __m512i bias = _mm512_sub_epi32(_mm512_setzero_si512(),                                           \
                                                 _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, yv));         \
           __m512i v[16], even, odd;                                                                               \
-          for (int j = 0; j < 16; j++)                                                                            \
+          for (int j = 0; j < 16; j++) {                                                                          \
             v[j] = _mm512_dpbusd_epi32(bias, _mm512_zextsi256_si512(DECODE1(x[j] + i)), yv);                     \
+            wd[(i - s) * 16 + j] = x[j][i].d;                                                                     \
+          }                                                                                                       \
           reduce16(v, &even, &odd);                                                                               \
           const __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(wd + (i - s) * 16)));           \
           acc = _mm512_fmadd_ps(_mm512_mul_ps(w0, _mm512_set1_ps(half_value(y[i].d))), _mm512_cvtepi32_ps(even),  \
