@@ -31,6 +31,10 @@ static inline TARGET512 float half_value(uint16_t h) { return _mm_cvtss_f32(_mm_
 
 int hunch_blocksum_offset(uint32_t weight_type) { return weight_type == HUNCH_TYPE_Q5_0 ? 16 : 0; }
 
+int hunch_blocksum_supported(uint32_t weight_type) {
+  return weight_type == HUNCH_TYPE_Q5_0 || weight_type == HUNCH_TYPE_Q4_K;
+}
+
 // ---- Weight decoding to unsigned quants (stored value + 16) in element order.
 
 // 64 nibbles of two 16-byte arrays in element order: a's low, a's high, b's low, b's high.
@@ -177,12 +181,20 @@ ROWS16(rows16_q5_0, block_q5_0, decode2_q5_0, decode1_q5_0, 16)
 
 // ---- Batch path: 16 activation rows in the lanes (a prepared panel), weight quants broadcast four at a time.
 
-size_t hunch_blocksum_panel_bytes(int64_t n, int64_t batch) {
+size_t hunch_blocksum_panel_bytes(uint32_t weight_type, int64_t n, int64_t batch) {
+  if (weight_type == HUNCH_TYPE_Q4_K) return (size_t)((batch + 15) / 16) * (size_t)(n / HUNCH_QK_K) * 4416;
   return (size_t)((batch + 15) / 16) * (size_t)(n / HUNCH_QK) * sizeof(panel_block);
 }
 
+static void prepare_q4_K(const void *q8_K_rows, size_t row_bytes, int64_t n, int64_t batch, int64_t tile_start,
+                         int64_t tile_end, void *p);
+
 void hunch_blocksum_prepare(uint32_t weight_type, const void *q8_0_rows, size_t row_bytes, int64_t n, int64_t batch,
                             int64_t tile_start, int64_t tile_end, void *panel) {
+  if (weight_type == HUNCH_TYPE_Q4_K) {
+    prepare_q4_K(q8_0_rows, row_bytes, n, batch, tile_start, tile_end, panel);
+    return;
+  }
   const int offset = hunch_blocksum_offset(weight_type);
   const int64_t nb = n / HUNCH_QK;
   panel_block *p = panel;
@@ -306,12 +318,253 @@ static inline TARGET512 void store_tile(__m512 a0, __m512 a1, __m512 a2, __m512 
 
 PANEL(panel_q5_0, block_q5_0, decode2_q5_0, decode1_q5_0)
 
+// ---- Q4_K against Q8_K, the same scheme per 256-element super-block i:
+// ISUM = Σ_j scale_j · Σ q·y over sub-block j, MSUM = Σ_j min_j · Σ y over sub-block j (exact integers);
+// acc ← fma(yd · d, float(ISUM), acc), mins ← fma(yd · dmin, float(MSUM), mins) in block order; out = acc − mins.
+
+// Scales (bytes 0..7) and mins (bytes 8..15) of a super-block (see hunch_q4_K_scale_min).
+static inline TARGET512 __m128i q4_K_table(const uint8_t *packed) {
+  uint32_t w0, w1, w2;
+  memcpy(&w0, packed, 4);
+  memcpy(&w1, packed + 4, 4);
+  memcpy(&w2, packed + 8, 4);
+  const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x30303030;
+  return _mm_setr_epi32((int)(w0 & low6), (int)((w2 & low4) | ((w0 >> 2) & top2)), (int)(w1 & low6),
+                        (int)(((w2 >> 4) & low4) | ((w1 >> 2) & top2)));
+}
+
+// 32-bit lanes whose total is ISUM (lanes 0..7) and lanes whose total is MSUM (lanes 8..15) for one super-block.
+static inline __attribute__((always_inline)) TARGET512 __m512i q4_K_partials(const block_q4_K *x, const block_q8_K *y) {
+  const __m256i table = _mm256_cvtepu8_epi16(q4_K_table(x->scales));  // 16-bit: scales 0..7, mins 8..15
+  const __m512i table512 = _mm512_castsi256_si512(table);
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
+  __m512i s = _mm512_setzero_si512();
+  for (int j = 0; j < 4; j++) {
+    const __m256i raw = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j));
+    const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(raw, low_mask)),
+                                         _mm256_and_si256(_mm256_srli_epi16(raw, 4), low_mask), 1);
+    const __m512i sc = _mm512_permutexvar_epi16(
+      _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)), 1), table512);
+    s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(q, _mm512_loadu_si512(y->qs + 64 * j)), sc);
+  }
+  const __m256i isum = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+  const __m256i min_pairs = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  const __m256i msum =
+    _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y->bsums), _mm256_permutexvar_epi16(min_pairs, table));
+  return _mm512_inserti64x4(_mm512_castsi256_si512(isum), msum, 1);
+}
+
+TARGET512 float hunch_dot_q4_K_avx512(int64_t n, const void *w, const void *a) {
+  const block_q4_K *x = w;
+  const block_q8_K *y = a;
+  float acc = 0, mins = 0;
+  for (int64_t i = 0; i < n / HUNCH_QK_K; i++) {
+    const __m512i partials = q4_K_partials(x + i, y + i);
+    const int isum = sum_epi32(_mm512_castsi512_si256(partials));
+    const int msum = sum_epi32(_mm512_extracti64x4_epi64(partials, 1));
+    acc = __builtin_fmaf(y[i].d * half_value(x[i].d), (float)isum, acc);
+    mins = __builtin_fmaf(y[i].d * half_value(x[i].dmin), (float)msum, mins);
+  }
+  return acc - mins;
+}
+
+// Decode path: 16 rows in the lanes, the partials of each row reduced across lanes (prefetching as rows16_q5_0).
+static TARGET512 void rows16_q4_K(int64_t nb, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,
+                                  int64_t row_end, const block_q8_K *y, float *out) {
+  enum { AHEAD = 32 };
+  for (int64_t r0 = row_start; r0 < row_end; r0 += 16) {
+    const int64_t valid = row_end - r0 < 16 ? row_end - r0 : 16;
+    const block_q4_K *x[16];
+    for (int j = 0; j < 16; j++)
+      x[j] = (const block_q4_K *)(weights + (size_t)(r0 + (j < valid ? j : valid - 1)) * weight_row_bytes);
+    const uint8_t *next = weights + (size_t)(r0 + AHEAD) * weight_row_bytes;
+    const int64_t next_rows = row_end - (r0 + AHEAD) < 16 ? row_end - (r0 + AHEAD) : 16;
+    const uint8_t *next_end = next_rows > 0 ? next + (size_t)next_rows * weight_row_bytes : next;
+    const size_t step = ((size_t)(next_end - next) / (size_t)nb + 63) / 64 * 64;
+    __m512 acc = _mm512_setzero_ps(), mins = _mm512_setzero_ps();
+    for (int64_t i = 0; i < nb; i++) {
+      for (size_t o = 0; o < step && next < next_end; o += 64, next += 64) _mm_prefetch((const char *)next, _MM_HINT_T0);
+      _Alignas(32) uint16_t d[16], dmin[16];
+      __m512i v[16], isum, msum;
+      for (int j = 0; j < 16; j++) v[j] = q4_K_partials(x[j] + i, y + i);
+      for (int j = 0; j < 16; j++) {
+        d[j] = x[j][i].d;
+        dmin[j] = x[j][i].dmin;
+      }
+      reduce16(v, &isum, &msum);
+      const __m512 yd = _mm512_set1_ps(y[i].d);
+      acc = _mm512_fmadd_ps(_mm512_mul_ps(yd, _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)d))),
+                            _mm512_cvtepi32_ps(isum), acc);
+      mins = _mm512_fmadd_ps(_mm512_mul_ps(yd, _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)dmin))),
+                             _mm512_cvtepi32_ps(msum), mins);
+    }
+    _mm512_mask_storeu_ps(out + r0, (__mmask16)((1u << valid) - 1), _mm512_sub_ps(acc, mins));
+  }
+}
+
+// Batch path. A panel block holds one super-block of 16 activation rows: quants in 4-byte groups, the sub-blocks'
+// sums as 16-bit pairs (sub-blocks 2k, 2k + 1 in dword k), and the scales.
+typedef struct {
+  int8_t qs[64][64];  // [g][lane * 4 + k]: element 4g + k for activation row `lane`
+  int32_t sums[4][16];  // [k][lane]: Σy of sub-block 2k (low 16 bits) and 2k + 1 (high 16 bits)
+  float d[16];
+} panel_q4_K_block;
+_Static_assert(sizeof(panel_q4_K_block) == 4416, "Q4_K panel block");
+
+// One decoded Q4_K row: quants in element order, scales as 32-bit words, mins as 16-bit pairs, d and dmin.
+typedef struct {
+  uint8_t q[256];
+  int32_t scale[8];
+  int32_t min_pairs[4];
+  float d, dmin;
+} decoded_q4_K;
+
+static inline TARGET512 void decode_q4_K_block(const block_q4_K *x, decoded_q4_K *out) {
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
+  for (int j = 0; j < 4; j++) {
+    const __m256i raw = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j));
+    _mm256_storeu_si256((__m256i *)(out->q + 64 * j), _mm256_and_si256(raw, low_mask));
+    _mm256_storeu_si256((__m256i *)(out->q + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(raw, 4), low_mask));
+  }
+  uint8_t table[16];
+  _mm_storeu_si128((__m128i *)table, q4_K_table(x->scales));
+  for (int j = 0; j < 8; j++) out->scale[j] = table[j];
+  for (int k = 0; k < 4; k++) out->min_pairs[k] = (int32_t)((uint32_t)table[8 + 2 * k] | ((uint32_t)table[9 + 2 * k] << 16));
+  out->d = half_value(x->d);
+  out->dmin = half_value(x->dmin);
+}
+
+static inline __attribute__((always_inline)) TARGET512 void panel_q4_K_tile(int64_t nb,
+                                                                            const decoded_q4_K *const w[4],
+                                                                            const panel_q4_K_block *p0,
+                                                                            const panel_q4_K_block *p1, const int T,
+                                                                            __m512 out[8]) {
+  __m512 acc[8], mins[8];
+  for (int k = 0; k < 8; k++) acc[k] = mins[k] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
+    __m512i isum[8], msum[8];
+    for (int k = 0; k < 8; k++) isum[k] = msum[k] = _mm512_setzero_si512();
+    for (int sub = 0; sub < 8; sub++) {
+      __m512i t[8];
+      for (int k = 0; k < 8; k++) t[k] = _mm512_setzero_si512();
+      for (int g = 8 * sub; g < 8 * sub + 8; g++) {
+        const __m512i a0 = _mm512_load_si512(p0[i].qs[g]);
+        const __m512i a1 = T == 2 ? _mm512_load_si512(p1[i].qs[g]) : a0;
+        for (int j = 0; j < 4; j++) {
+          int32_t word;
+          memcpy(&word, w[j][i].q + 4 * g, 4);
+          const __m512i wv = _mm512_set1_epi32(word);
+          t[2 * j] = _mm512_dpbusd_epi32(t[2 * j], wv, a0);
+          if (T == 2) t[2 * j + 1] = _mm512_dpbusd_epi32(t[2 * j + 1], wv, a1);
+        }
+      }
+      for (int j = 0; j < 4; j++) {
+        const __m512i sc = _mm512_set1_epi32(w[j][i].scale[sub]);
+        isum[2 * j] = _mm512_add_epi32(isum[2 * j], _mm512_mullo_epi32(t[2 * j], sc));
+        if (T == 2) isum[2 * j + 1] = _mm512_add_epi32(isum[2 * j + 1], _mm512_mullo_epi32(t[2 * j + 1], sc));
+      }
+    }
+    for (int k4 = 0; k4 < 4; k4++) {
+      const __m512i s0 = _mm512_load_si512(p0[i].sums[k4]);
+      const __m512i s1 = T == 2 ? _mm512_load_si512(p1[i].sums[k4]) : s0;
+      for (int j = 0; j < 4; j++) {
+        const __m512i m = _mm512_set1_epi32(w[j][i].min_pairs[k4]);
+        msum[2 * j] = _mm512_dpwssd_epi32(msum[2 * j], s0, m);
+        if (T == 2) msum[2 * j + 1] = _mm512_dpwssd_epi32(msum[2 * j + 1], s1, m);
+      }
+    }
+    const __m512 yd0 = _mm512_load_ps(p0[i].d);
+    const __m512 yd1 = T == 2 ? _mm512_load_ps(p1[i].d) : yd0;
+    for (int j = 0; j < 4; j++) {
+      const __m512 d = _mm512_set1_ps(w[j][i].d), dmin = _mm512_set1_ps(w[j][i].dmin);
+      acc[2 * j] = _mm512_fmadd_ps(_mm512_mul_ps(yd0, d), _mm512_cvtepi32_ps(isum[2 * j]), acc[2 * j]);
+      mins[2 * j] = _mm512_fmadd_ps(_mm512_mul_ps(yd0, dmin), _mm512_cvtepi32_ps(msum[2 * j]), mins[2 * j]);
+      if (T == 2) {
+        acc[2 * j + 1] = _mm512_fmadd_ps(_mm512_mul_ps(yd1, d), _mm512_cvtepi32_ps(isum[2 * j + 1]), acc[2 * j + 1]);
+        mins[2 * j + 1] =
+          _mm512_fmadd_ps(_mm512_mul_ps(yd1, dmin), _mm512_cvtepi32_ps(msum[2 * j + 1]), mins[2 * j + 1]);
+      }
+    }
+  }
+  for (int k = 0; k < 8; k++) out[k] = _mm512_sub_ps(acc[k], mins[k]);
+}
+
+static TARGET512 void panel_q4_K(int64_t nb, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,
+                                 int64_t row_end, const panel_q4_K_block *panel, int64_t batch, float *output,
+                                 int64_t stride, int64_t group, decoded_q4_K *decoded) {
+  const int64_t tiles = (batch + 15) / 16;
+  for (int64_t g0 = row_start; g0 < row_end; g0 += group) {
+    const int64_t g1 = g0 + group < row_end ? g0 + group : row_end;
+    for (int64_t r = g0; r < g1; r++) {
+      const block_q4_K *x = (const block_q4_K *)(weights + (size_t)r * weight_row_bytes);
+      for (int64_t i = 0; i < nb; i++) decode_q4_K_block(x + i, decoded + (r - g0) * nb + i);
+    }
+    for (int64_t t = 0; t < tiles; t += 2) {
+      const panel_q4_K_block *p0 = panel + t * nb, *p1 = p0 + nb;
+      for (int64_t r = g0; r < g1; r += 4) {
+        const int rows = g1 - r < 4 ? (int)(g1 - r) : 4;
+        const decoded_q4_K *w[4];
+        for (int j = 0; j < 4; j++) w[j] = decoded + (r - g0 + (j < rows ? j : rows - 1)) * nb;
+        __m512 acc[8];
+        if (t + 1 < tiles) {
+          panel_q4_K_tile(nb, w, p0, p1, 2, acc);
+          store_tile(acc[0], acc[2], acc[4], acc[6], output, stride, r, rows, 16 * t, batch);
+          store_tile(acc[1], acc[3], acc[5], acc[7], output, stride, r, rows, 16 * (t + 1), batch);
+        } else {
+          panel_q4_K_tile(nb, w, p0, p0, 1, acc);
+          store_tile(acc[0], acc[2], acc[4], acc[6], output, stride, r, rows, 16 * t, batch);
+        }
+      }
+    }
+  }
+}
+
+static void prepare_q4_K(const void *q8_K_rows, size_t row_bytes, int64_t n, int64_t batch, int64_t tile_start,
+                         int64_t tile_end, void *panel) {
+  const int64_t nb = n / HUNCH_QK_K;
+  panel_q4_K_block *p = panel;
+  for (int64_t t = tile_start; t < tile_end; t++) {
+    for (int64_t i = 0; i < nb; i++) {
+      panel_q4_K_block *pb = p + t * nb + i;
+      memset(pb, 0, sizeof *pb);
+      for (int k = 0; k < 16; k++) {
+        const int64_t b = 16 * t + k;
+        if (b >= batch) break;
+        const block_q8_K *yb = (const block_q8_K *)((const uint8_t *)q8_K_rows + (size_t)b * row_bytes) + i;
+        for (int g = 0; g < 64; g++) memcpy(pb->qs[g] + 4 * k, yb->qs + 4 * g, 4);
+        for (int k4 = 0; k4 < 4; k4++) {
+          const int lo = yb->bsums[4 * k4] + yb->bsums[4 * k4 + 1];
+          const int hi = yb->bsums[4 * k4 + 2] + yb->bsums[4 * k4 + 3];
+          pb->sums[k4][k] = (int32_t)((uint32_t)(uint16_t)(int16_t)lo | ((uint32_t)(uint16_t)(int16_t)hi << 16));
+        }
+        pb->d[k] = yb->d;
+      }
+    }
+  }
+}
+
 void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
                            int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                            const void *panel, int64_t batch, float *output, int64_t output_stride) {
+  enum { SCRATCH = 65536 };  // decoded weights of a group of rows
+  if (weight_type == HUNCH_TYPE_Q4_K) {
+    const int64_t nb = columns / HUNCH_QK_K;
+    const int64_t bytes = nb * (int64_t)sizeof(decoded_q4_K);
+    const int64_t group = (SCRATCH / bytes < 16 ? SCRATCH / bytes : 16) / 4 * 4;
+    if (panel && group >= 4) {
+      _Alignas(64) decoded_q4_K decoded[SCRATCH / sizeof(decoded_q4_K)];
+      panel_q4_K(nb, weights, weight_row_bytes, row_start, row_end, panel, batch, output, output_stride, group,
+                 decoded);
+      return;
+    }
+    for (int64_t b = 0; b < batch; b++) {
+      const block_q8_K *y = (const block_q8_K *)((const uint8_t *)activations + (size_t)b * activation_row_bytes);
+      rows16_q4_K(nb, weights, weight_row_bytes, row_start, row_end, y, output + b * output_stride);
+    }
+    return;
+  }
   if (weight_type != HUNCH_TYPE_Q5_0) return;
   const int64_t nb = columns / HUNCH_QK;
-  enum { SCRATCH = 65536 };  // decoded weight quants of a group of rows
   const int64_t group = (SCRATCH / (nb * 32) < 16 ? SCRATCH / (nb * 32) : 16) / 4 * 4;
   if (panel && group >= 4) {
     _Alignas(64) uint8_t wq[SCRATCH];
@@ -328,7 +581,10 @@ void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *we
 #else
 #include "CHunchKernels.h"
 int hunch_blocksum_offset(uint32_t weight_type) { (void)weight_type; return 0; }
-size_t hunch_blocksum_panel_bytes(int64_t n, int64_t batch) { (void)n; (void)batch; return 0; }
+int hunch_blocksum_supported(uint32_t weight_type) { (void)weight_type; return 0; }
+size_t hunch_blocksum_panel_bytes(uint32_t weight_type, int64_t n, int64_t batch) {
+  (void)weight_type; (void)n; (void)batch; return 0;
+}
 void hunch_blocksum_prepare(uint32_t weight_type, const void *q8_0_rows, size_t row_bytes, int64_t n, int64_t batch,
                             int64_t tile_start, int64_t tile_end, void *panel) {
   (void)weight_type; (void)q8_0_rows; (void)row_bytes; (void)n; (void)batch; (void)tile_start; (void)tile_end;

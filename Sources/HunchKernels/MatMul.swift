@@ -63,10 +63,10 @@ public final class MatMul {
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
     let chunk = batch == 1 ? max(4, perThread) : max(min(perThread, bySize), 32)
 
-    if level == .avx512, hunch_blocksum_offset(type.rawValue) != 0, partner == .q8_0 {
+    if level == .avx512, hunch_blocksum_supported(type.rawValue) != 0 {
       multiplyBlockSums(
-        weights: weights, type: type, rows: rows, columns: columns, input: input, batch: batch, output: output,
-        weightRowBytes: weightRowBytes, activationRowBytes: activationRowBytes)
+        weights: weights, type: type, partner: partner, rows: rows, columns: columns, input: input, batch: batch,
+        output: output, weightRowBytes: weightRowBytes, activationRowBytes: activationRowBytes)
       return
     }
 
@@ -139,15 +139,16 @@ public final class MatMul {
     }
   }
 
-  /// Q5_0 weights at the AVX-512 level (blocksums.c): one decode kernel for a single activation row,
+  /// Q5_0 and Q4_K weights at the AVX-512 level (blocksums.c): one decode kernel for a single activation row,
   /// and for batches a panel of 16-row activation tiles built once per call, which every weight row is run against.
   /// Both give each output the bits of `DotKernel.dot` at that level (see MatMulTests).
   private func multiplyBlockSums(
-    weights: UnsafeRawPointer, type: TensorType, rows: Int, columns: Int, input: UnsafePointer<Float>, batch: Int,
-    output: UnsafeMutablePointer<Float>, weightRowBytes: Int, activationRowBytes: Int
+    weights: UnsafeRawPointer, type: TensorType, partner: TensorType, rows: Int, columns: Int,
+    input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>, weightRowBytes: Int,
+    activationRowBytes: Int
   ) {
     let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64  // the panel after it stays 64-byte aligned
-    let panelBytes = batch >= 2 ? hunch_blocksum_panel_bytes(Int64(columns), Int64(batch)) : 0
+    let panelBytes = batch >= 2 ? hunch_blocksum_panel_bytes(type.rawValue, Int64(columns), Int64(batch)) : 0
     let buffer = reserveWorkspace(bytes: quantizedBytes + panelBytes)
     let panel = batch >= 2 ? buffer + quantizedBytes : nil
     if batch >= 2 {
@@ -156,7 +157,7 @@ public final class MatMul {
         for tile in range {
           for b in (tile * 16)..<min(batch, tile * 16 + 16) {
             FastQuantize.row(
-              .q8_0, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
+              partner, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
           }
           hunch_blocksum_prepare(
             type.rawValue, buffer, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
@@ -164,7 +165,7 @@ public final class MatMul {
         }
       }
     } else {
-      FastQuantize.row(.q8_0, source: input, destination: buffer, count: columns)
+      FastQuantize.row(partner, source: input, destination: buffer, count: columns)
     }
     // Chunks of whole 16-row groups (both kernels' unit): eight per thread, and for batches about 2M multiply-adds.
     let groups = (rows + 15) / 16

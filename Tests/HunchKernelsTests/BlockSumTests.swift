@@ -2,9 +2,9 @@ import XCTest
 
 @testable import HunchKernels
 
-/// The Q5_0 block-sum kernels (blocksums.c): the one-row kernel, the 16-row decode path and the batch panel must all
-/// give every output exactly the bits of a scalar model of their arithmetic, and stay within the dot kernels'
-/// tolerance of the exact reference.
+/// The block-sum kernels (blocksums.c, Q5_0 and Q4_K): the one-row kernel, the 16-row decode path and the batch panel
+/// must all give every output exactly the bits of a scalar model of their arithmetic, and stay within the dot
+/// kernels' tolerance of the exact reference.
 final class BlockSumTests: XCTestCase {
   /// Bits allowed between any block-sum path and the scalar model (and between batched and single-row products).
   static let toleranceULPs = 0
@@ -27,6 +27,105 @@ final class BlockSumTests: XCTestCase {
       acc = acc.addingProduct(scale, Float(sum))
     }
     return acc
+  }
+
+  /// Q4_K: per super-block ISUM = Σ scale_j · Σ q·y and MSUM = Σ min_j · Σ y over sub-block j (exact), then
+  /// acc = fma(yd · d, ISUM, acc) and mins = fma(yd · dmin, MSUM, mins) in block order; acc − mins.
+  static func modelQ4_K(weights: UnsafeRawPointer, activations: UnsafeRawPointer, count: Int) -> Float {
+    var acc: Float = 0
+    var mins: Float = 0
+    for block in 0..<(count / 256) {
+      let x = weights + block * 144  // d, dmin, scales[12], qs[128]
+      let y = activations + block * 292  // d (float), qs[256], bsums[16]
+      var isum: Int32 = 0
+      var msum: Int32 = 0
+      for j in 0..<8 {
+        let (scale, min) = Dequantize.q4_KScaleMin(j, x + 4)
+        var dot: Int32 = 0
+        var sum: Int32 = 0
+        for e in 0..<32 {
+          let packed = x.load(fromByteOffset: 16 + 32 * (j / 2) + e, as: UInt8.self)
+          let quant = Int32(j % 2 == 0 ? packed & 0x0F : packed >> 4)
+          let activation = Int32(y.load(fromByteOffset: 4 + 32 * j + e, as: Int8.self))
+          dot += quant * activation
+          sum += activation
+        }
+        isum += Int32(scale) * dot
+        msum += Int32(min) * sum
+      }
+      let yd = y.loadUnaligned(as: Float.self)
+      acc = acc.addingProduct(yd * Half.load(x, 0), Float(isum))
+      mins = mins.addingProduct(yd * Half.load(x, 2), Float(msum))
+    }
+    return acc - mins
+  }
+
+  func testQ4_KPathsMatchTheScalarModelAndTheReference() throws {
+    guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
+    var rng = SplitMix(seed: 8)
+    let kernel = try DotKernel(weightType: .q4_K, level: .avx512)
+    let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
+    for (rows, columns) in [(37, 768), (16, 256), (21, 4864)] {
+      let rowBytes = try XCTUnwrap(TensorType.q4_K.byteCount(elements: columns))
+      let activationBytes = try XCTUnwrap(TensorType.q8_K.byteCount(elements: columns))
+      for pattern in [TestData.WeightPattern.random, .allOneBits, .allZeroBits] {
+        let weights = TestData.weights(.q4_K, count: rows * columns, rng: &rng, pattern: pattern)
+        for batch in [1, 3, 16, 19, 35] {
+          let input = (0..<batch).flatMap { b in
+            TestData.activations(count: columns, pattern: b % 4 == 1 ? .spiky : .gaussian, rng: &rng)
+          }
+          var output = [Float](repeating: .nan, count: batch * rows)
+          try weights.withUnsafeBytes { w in
+            try input.withUnsafeBufferPointer { x in
+              try output.withUnsafeMutableBufferPointer { y in
+                try matmul.multiply(
+                  weights: w.baseAddress!, type: .q4_K, rows: rows, columns: columns, input: x.baseAddress!,
+                  batch: batch, output: y.baseAddress!)
+              }
+            }
+          }
+          for b in 0..<batch {
+            var activations = [UInt8](repeating: 0, count: activationBytes)
+            try input.withUnsafeBufferPointer { x in
+              try activations.withUnsafeMutableBytes { a in
+                try Quantize.row(
+                  .q8_K, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
+              }
+            }
+            for r in 0..<rows {
+              try weights.withUnsafeBytes { w in
+                try activations.withUnsafeBytes { a in
+                  let row = w.baseAddress! + r * rowBytes
+                  let model = Self.modelQ4_K(weights: row, activations: a.baseAddress!, count: columns)
+                  let single = kernel.dot(count: columns, weights: row, activations: a.baseAddress!)
+                  let got = output[b * rows + r]
+                  XCTAssertLessThanOrEqual(
+                    abs(Int(got.bitPattern) - Int(model.bitPattern)), Self.toleranceULPs,
+                    "Q4_K \(rows)x\(columns) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs model \(model)")
+                  XCTAssertLessThanOrEqual(
+                    abs(Int(single.bitPattern) - Int(model.bitPattern)), Self.toleranceULPs,
+                    "Q4_K one-row \(columns) \(pattern): \(single) vs model \(model)")
+                  if b == 0 {
+                    let reference = try ReferenceDot.dot(
+                      .q4_K, count: columns, weights: row, activations: a.baseAddress!)
+                    var deq = [Float](repeating: 0, count: columns)
+                    try deq.withUnsafeMutableBufferPointer {
+                      try Dequantize.row(.q4_K, source: row, destination: $0.baseAddress!, count: columns)
+                    }
+                    let acts = TestData.activationValues(.q8_K, a.baseAddress!, count: columns)
+                    let magnitude = zip(deq, acts).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+                    XCTAssertEqual(
+                      single, reference,
+                      accuracy: DotKernel.relativeTolerance * magnitude + Float.leastNormalMagnitude,
+                      "Q4_K \(columns) \(pattern) r=\(r)")
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
   }
 
   func testOneRowKernelMatchesTheScalarModelAndTheReference() throws {

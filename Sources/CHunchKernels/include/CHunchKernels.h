@@ -93,19 +93,23 @@ void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weigh
                         int64_t row_start, int64_t row_end, const void *prepared, const float *scales,
                         const float *sums, int64_t batch, float *output, int64_t output_stride);
 
-/// Block-sum kernels for Q5_0 weights against Q8_0 activations at HUNCH_LEVEL_AVX512 (blocksums.c): every output
-/// is one float chain over the blocks in order, acc ← fma(weight scale · activation scale, float(exact block dot),
-/// acc) from 0, the arithmetic of hunch_dot_q5_0_avx512, whatever the batch.
-/// The unsigned offset of a weight type's stored quants, or 0 when the type has no block-sum kernel.
+/// Block-sum kernels at HUNCH_LEVEL_AVX512 (blocksums.c) for Q5_0 weights against Q8_0 activations and Q4_K
+/// against Q8_K: every output is one float chain over the blocks in order, acc ← fma(weight scale · activation
+/// scale, float(exact block dot), acc) from 0 (Q4_K: a second chain for the mins, subtracted at the end), the
+/// arithmetic of hunch_dot_q5_0_avx512 / hunch_dot_q4_K_avx512, whatever the batch.
+int hunch_blocksum_supported(uint32_t weight_type);
+/// The unsigned offset of a weight type's stored quants (Q5_0: 16), or 0.
 int hunch_blocksum_offset(uint32_t weight_type);
-/// Bytes of the activation panel for `batch` rows of `n` elements: 16-row tiles of HUNCH_PANEL_BLOCK_BYTES per block.
+/// Bytes of the activation panel for `batch` rows of `n` elements: 16-row tiles (HUNCH_PANEL_BLOCK_BYTES per Q5_0
+/// block).
 #define HUNCH_PANEL_BLOCK_BYTES 640
-size_t hunch_blocksum_panel_bytes(int64_t n, int64_t batch);
-/// Builds tiles [tile_start, tile_end) of the panel (64-byte aligned) from `batch` Q8_0 rows `row_bytes` apart.
+size_t hunch_blocksum_panel_bytes(uint32_t weight_type, int64_t n, int64_t batch);
+/// Builds tiles [tile_start, tile_end) of the panel (64-byte aligned) from `batch` partner rows (Q8_0 for Q5_0, Q8_K
+/// for Q4_K) `row_bytes` apart.
 void hunch_blocksum_prepare(uint32_t weight_type, const void *q8_0_rows, size_t row_bytes, int64_t n, int64_t batch,
                             int64_t tile_start, int64_t tile_end, void *panel);
 /// Like hunch_matmul_rows for rows [row_start, row_end): from the panel when `panel` is not NULL (batches), else from
-/// the Q8_0 rows, 16 weight rows at a time (decoding; also rows over 16384 elements). Uses 64 KiB of stack.
+/// the partner rows, 16 weight rows at a time (decoding; also rows too long for the scratch). Uses 64 KiB of stack.
 void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
                            int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                            const void *panel, int64_t batch, float *output, int64_t output_stride);
