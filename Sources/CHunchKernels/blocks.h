@@ -65,12 +65,14 @@ HUNCH_DECLARE_LEVEL(vnni)
 // 512-bit versions of the 32-element kernels, used at the AVX-512 VNNI level.
 float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a);
 float hunch_dot_q4_1_avx512(int64_t n, const void *w, const void *a);
-float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a);  // blocksums.c: block-sum arithmetic
+float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a);
-float hunch_dot_q4_K_avx512(int64_t n, const void *w, const void *a);  // blocksums.c: block-sum arithmetic
 void hunch_dot4_q4_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
+void hunch_dot4_q5_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot4_q8_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
+void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
+void hunch_dot8_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot8_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 #endif

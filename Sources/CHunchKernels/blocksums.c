@@ -8,9 +8,10 @@
 // and the batch path spends one conversion and one FMA per block and 16 outputs, where the lane-wise arithmetic of
 // the other 32-element formats needs them per 64 quants and output.
 // Weights enter VPDPBUSD unsigned (stored value + offset); −offset · Σy is where each block's sum starts.
-// The macros take the block type and its decoders, so Q4_0 and Q8_0 could follow; they keep the pair kernels
-// (pairs.c) because their decode paths here stream from memory more slowly (measured), and Q8_0 holds the output
-// projection, the largest matrix a decoded token reads.
+// This rounds differently from the lane-wise kernels (x86_512.c, pairs.c), which follow llama.cpp's order (eight
+// float lanes per block, each fed four products), and the model goldens' agreement with llama.cpp moves with it, so
+// MatMul uses these only when asked (MatMul.usesBlockSumKernels). The macros take the block type and its decoders;
+// Q4_0 and Q8_0 would follow, but their decode paths here streamed from memory more slowly than the pair kernels.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static inline TARGET512 int sum_epi32(__m256i v) {
 // ---- One weight row, one activation row: the DotKernel entry, and the reference the other paths are tested
 // against at zero ULPs.
 #define DOT_ROW(NAME, BLOCK_T, DECODE1, OFFSET)                                                                    \
-  TARGET512 float NAME(int64_t n, const void *w, const void *a) {                                                 \
+  static TARGET512 float NAME(int64_t n, const void *w, const void *a) {                                          \
     const BLOCK_T *x = w;                                                                                         \
     const block_q8_0 *y = a;                                                                                      \
     const __m256i offset = _mm256_set1_epi8((char)(OFFSET));                                                      \
@@ -91,7 +92,7 @@ static inline TARGET512 int sum_epi32(__m256i v) {
     return acc;                                                                                                   \
   }
 
-DOT_ROW(hunch_dot_q5_0_avx512, block_q5_0, decode1_q5_0, 16)
+DOT_ROW(dot_q5_0_blocksum, block_q5_0, decode1_q5_0, 16)
 
 // ---- Decode path: 16 weight rows in the lanes, one activation row.
 
@@ -320,7 +321,8 @@ PANEL(panel_q5_0, block_q5_0, decode2_q5_0, decode1_q5_0)
 
 // ---- Q4_K against Q8_K, the same scheme per 256-element super-block i:
 // ISUM = Σ_j scale_j · Σ q·y over sub-block j, MSUM = Σ_j min_j · Σ y over sub-block j (exact integers);
-// acc ← fma(yd · d, float(ISUM), acc), mins ← fma(yd · dmin, float(MSUM), mins) in block order; out = acc − mins.
+// acc ← fma(yd · d, float(ISUM), acc), mins ← fma(yd · dmin, float(MSUM), mins) in block order;
+// out = acc − mins.
 
 // Scales (bytes 0..7) and mins (bytes 8..15) of a super-block (see hunch_q4_K_scale_min).
 static inline TARGET512 __m128i q4_K_table(const uint8_t *packed) {
@@ -354,7 +356,7 @@ static inline __attribute__((always_inline)) TARGET512 __m512i q4_K_partials(con
   return _mm512_inserti64x4(_mm512_castsi256_si512(isum), msum, 1);
 }
 
-TARGET512 float hunch_dot_q4_K_avx512(int64_t n, const void *w, const void *a) {
+static TARGET512 float dot_q4_K_blocksum(int64_t n, const void *w, const void *a) {
   const block_q4_K *x = w;
   const block_q8_K *y = a;
   float acc = 0, mins = 0;
@@ -383,7 +385,8 @@ static TARGET512 void rows16_q4_K(int64_t nb, const uint8_t *weights, size_t wei
     const size_t step = ((size_t)(next_end - next) / (size_t)nb + 63) / 64 * 64;
     __m512 acc = _mm512_setzero_ps(), mins = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; i++) {
-      for (size_t o = 0; o < step && next < next_end; o += 64, next += 64) _mm_prefetch((const char *)next, _MM_HINT_T0);
+      for (size_t o = 0; o < step && next < next_end; o += 64, next += 64)
+        _mm_prefetch((const char *)next, _MM_HINT_T0);
       _Alignas(32) uint16_t d[16], dmin[16];
       __m512i v[16], isum, msum;
       for (int j = 0; j < 16; j++) v[j] = q4_K_partials(x[j] + i, y + i);
@@ -429,7 +432,8 @@ static inline TARGET512 void decode_q4_K_block(const block_q4_K *x, decoded_q4_K
   uint8_t table[16];
   _mm_storeu_si128((__m128i *)table, q4_K_table(x->scales));
   for (int j = 0; j < 8; j++) out->scale[j] = table[j];
-  for (int k = 0; k < 4; k++) out->min_pairs[k] = (int32_t)((uint32_t)table[8 + 2 * k] | ((uint32_t)table[9 + 2 * k] << 16));
+  for (int k = 0; k < 4; k++)
+    out->min_pairs[k] = (int32_t)((uint32_t)table[8 + 2 * k] | ((uint32_t)table[9 + 2 * k] << 16));
   out->d = half_value(x->d);
   out->dmin = half_value(x->dmin);
 }
@@ -543,6 +547,14 @@ static void prepare_q4_K(const void *q8_K_rows, size_t row_bytes, int64_t n, int
   }
 }
 
+float hunch_blocksum_dot(uint32_t weight_type, int64_t n, const void *weights, const void *activations) {
+  switch (weight_type) {
+  case HUNCH_TYPE_Q5_0: return dot_q5_0_blocksum(n, weights, activations);
+  case HUNCH_TYPE_Q4_K: return dot_q4_K_blocksum(n, weights, activations);
+  default: return 0;
+  }
+}
+
 void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
                            int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                            const void *panel, int64_t batch, float *output, int64_t output_stride) {
@@ -582,6 +594,9 @@ void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *we
 #include "CHunchKernels.h"
 int hunch_blocksum_offset(uint32_t weight_type) { (void)weight_type; return 0; }
 int hunch_blocksum_supported(uint32_t weight_type) { (void)weight_type; return 0; }
+float hunch_blocksum_dot(uint32_t weight_type, int64_t n, const void *weights, const void *activations) {
+  (void)weight_type; (void)n; (void)weights; (void)activations; return 0;
+}
 size_t hunch_blocksum_panel_bytes(uint32_t weight_type, int64_t n, int64_t batch) {
   (void)weight_type; (void)n; (void)batch; return 0;
 }

@@ -1,5 +1,4 @@
-// Matrix products for Q4_0, Q8_0 and Q4_1 weights against activations prepared once per call ("pairs"); Q5_0 has
-// its own arithmetic (blocksums.c).
+// Matrix products for Q4_0, Q5_0, Q8_0 and Q4_1 weights against activations prepared once per call ("pairs").
 //
 // The 512-bit kernels in x86_512.c spend most of their instructions on the activation side, redoing for every
 // weight row what depends only on the activations: gathering two 34-byte Q8_0 blocks into one vector, the second
@@ -66,6 +65,14 @@ static inline TARGET512 __m512 weight_scales(uint16_t a, uint16_t b) {
 }
 
 static inline TARGET512 __m512i decode_q4_0(const block_q4_0 *x) { return nibbles64p(x[0].qs, x[1].qs); }
+
+static inline TARGET512 __m512i decode_q5_0(const block_q5_0 *x) {
+  uint32_t h0, h1;
+  memcpy(&h0, x[0].qh, 4);
+  memcpy(&h1, x[1].qh, 4);
+  __m512i q = nibbles64p(x[0].qs, x[1].qs);
+  return _mm512_mask_add_epi8(q, (__mmask64)h0 | ((__mmask64)h1 << 32), q, _mm512_set1_epi8(16));
+}
 
 static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
   __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x[0].qs)),
@@ -157,6 +164,7 @@ static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
   }
 
 MATMUL_PAIRS(matmul_pairs_q4_0, block_q4_0, decode_q4_0)
+MATMUL_PAIRS(matmul_pairs_q5_0, block_q5_0, decode_q5_0)
 MATMUL_PAIRS(matmul_pairs_q8_0, block_q8_0, decode_q8_0)
 
 // ---- Q4_1 weights against prepared Q8_1 activations. A prepared pair holds the 64 quants, the blocks' sums
@@ -269,6 +277,7 @@ static TARGET512 void matmul_pairs_q4_1(int64_t pairs, const uint8_t *weights, s
 int hunch_pairs_offset(uint32_t weight_type) {
   switch (weight_type) {
   case HUNCH_TYPE_Q4_0: return 8;
+  case HUNCH_TYPE_Q5_0: return 16;
   case HUNCH_TYPE_Q8_0: return 128;
   default: return 0;
   }
@@ -292,6 +301,10 @@ void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weigh
   switch (weight_type) {
   case HUNCH_TYPE_Q4_0:
     matmul_pairs_q4_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, scales, batch, output,
+                      output_stride);
+    break;
+  case HUNCH_TYPE_Q5_0:
+    matmul_pairs_q5_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, scales, batch, output,
                       output_stride);
     break;
   case HUNCH_TYPE_Q8_0:

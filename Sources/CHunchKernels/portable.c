@@ -258,7 +258,6 @@ hunch_dot_fn hunch_dot_function(uint32_t weight_type, int level) {
     case HUNCH_TYPE_Q4_1: return hunch_dot_q4_1_avx512;
     case HUNCH_TYPE_Q5_0: return hunch_dot_q5_0_avx512;
     case HUNCH_TYPE_Q8_0: return hunch_dot_q8_0_avx512;
-    case HUNCH_TYPE_Q4_K: return hunch_dot_q4_K_avx512;
     default: break;
     }
     HUNCH_SELECT(vnni)
@@ -273,7 +272,9 @@ hunch_dot4_fn hunch_dot4_function(uint32_t weight_type, int level) {
     switch (weight_type) {
     case HUNCH_TYPE_Q4_0: return hunch_dot4_q4_0_avx512;
     case HUNCH_TYPE_Q4_1: return hunch_dot4_q4_1_avx512;
+    case HUNCH_TYPE_Q5_0: return hunch_dot4_q5_0_avx512;
     case HUNCH_TYPE_Q8_0: return hunch_dot4_q8_0_avx512;
+    case HUNCH_TYPE_Q4_K: return hunch_dot4_q4_K_avx512;
     case HUNCH_TYPE_Q6_K: return hunch_dot4_q6_K_avx512;
     default: break;
     }
@@ -288,6 +289,7 @@ hunch_dot4_fn hunch_dot8_function(uint32_t weight_type, int level) {
 #if defined(__x86_64__)
   if (level == HUNCH_LEVEL_AVX512 && hunch_level_supported(level)) {
     switch (weight_type) {
+    case HUNCH_TYPE_Q4_K: return hunch_dot8_q4_K_avx512;
     case HUNCH_TYPE_Q6_K: return hunch_dot8_q6_K_avx512;
     default: break;
     }

@@ -1,5 +1,4 @@
-// 512-bit kernels for the 32-element formats on CPUs with AVX-512 BW/VNNI (Q5_0's are in blocksums.c): two blocks
-// per vector. They take
+// 512-bit kernels for the 32-element formats on CPUs with AVX-512 BW/VNNI: two blocks per vector. They take
 // unsigned quants (stored value + offset) into VPDPBUSD and remove offset·Σy with a second VPDPBUSD, which is exact.
 // An odd last block goes to the 256-bit kernel.
 #if defined(__x86_64__)
@@ -47,7 +46,33 @@ static inline TARGET512 __m512 scales2(uint16_t wa, uint16_t aa, uint16_t wb, ui
 
 float hunch_dot_q4_0_vnni(int64_t n, const void *w, const void *a);
 float hunch_dot_q4_1_vnni(int64_t n, const void *w, const void *a);
+float hunch_dot_q5_0_vnni(int64_t n, const void *w, const void *a);
 float hunch_dot_q8_0_vnni(int64_t n, const void *w, const void *a);
+
+TARGET512 float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a) {
+  const block_q5_0 *x = w;
+  const block_q8_0 *y = a;
+  const int64_t nb = n / HUNCH_QK;
+  const __m512i sixteen = _mm512_set1_epi8(16);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    uint32_t h0, h1;
+    memcpy(&h0, x[i].qh, 4);
+    memcpy(&h1, x[i + 1].qh, 4);
+    __mmask64 high = (__mmask64)h0 | ((__mmask64)h1 << 32);
+    __m512i q = nibbles64(x[i].qs, x[i + 1].qs);
+    q = _mm512_mask_add_epi8(q, high, q, sixteen);  // stored value 0..31 = element + 16
+    __m512i yv = activations64(y[i].qs, y[i + 1].qs);
+    __m512i sum = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yv),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, yv));
+    __m512 d = scales2(x[i].d, y[i].d, x[i + 1].d, y[i + 1].d);
+    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc);
+  }
+  float total = _mm512_reduce_add_ps(acc);
+  if (i < nb) total += hunch_dot_q5_0_vnni(HUNCH_QK, x + i, y + i);
+  return total;
+}
 
 TARGET512 float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a) {
   const block_q4_0 *x = w;
@@ -144,6 +169,18 @@ TARGET512 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a) {
     if (i < nb) out[r] += SINGLE(HUNCH_QK, x + i, y[r] + i);                                                      \
   }
 
+static inline TARGET512 __m512i q5_0_pair(const block_q5_0 *b) {
+  uint32_t h0, h1;
+  memcpy(&h0, b[0].qh, 4);
+  memcpy(&h1, b[1].qh, 4);
+  __m512i q = nibbles64(b[0].qs, b[1].qs);
+  return _mm512_mask_add_epi8(q, (__mmask64)h0 | ((__mmask64)h1 << 32), q, _mm512_set1_epi8(16));
+}
+
+TARGET512 void hunch_dot4_q5_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  DOT4_BODY(block_q5_0, q5_0_pair(x + i), _mm512_set1_epi8(16), hunch_dot_q5_0_vnni)
+}
+
 TARGET512 void hunch_dot4_q4_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   DOT4_BODY(block_q4_0, nibbles64(x[i].qs, x[i + 1].qs), _mm512_set1_epi8(8), hunch_dot_q4_0_vnni)
 }
@@ -183,6 +220,19 @@ static inline TARGET512 int reduce_epi32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+// Q4_K's packed 6-bit scales and mins (see hunch_q4_K_scale_min) unpacked with 32-bit word operations: the eight
+// scales in bytes 0..7, the eight mins in bytes 8..15.
+static inline TARGET512 __m128i q4_K_scales_mins(const uint8_t *packed) {
+  uint32_t w0, w1, w2;
+  memcpy(&w0, packed, 4);
+  memcpy(&w1, packed + 4, 4);
+  memcpy(&w2, packed + 8, 4);
+  const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x30303030;
+  return _mm_setr_epi32((int)(w0 & low6), (int)((w2 & low4) | ((w0 >> 2) & top2)), (int)(w1 & low6),
+                        (int)(((w2 >> 4) & low4) | ((w1 >> 2) & top2)));
+}
+
+// Four rows' eight 32-bit lanes each, summed per row: lane r of the result is the sum of v[r] (exact integers).
 static inline TARGET512 __m128i reduce4_epi32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
   __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
   return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
@@ -191,6 +241,71 @@ static inline TARGET512 __m128i reduce4_epi32(__m256i v0, __m256i v1, __m256i v2
 // Lane r of four floats in all eight lanes.
 static inline TARGET512 __m256 broadcast_lane(__m128 v, int r) {
   return _mm256_permutexvar_ps(_mm256_set1_epi32(r), _mm256_castps128_ps256(v));
+}
+
+// 4·G activation rows against one Q4_K weight row (G = 1 or 2), each row bit-identical to hunch_dot_q4_K_vnni:
+// every 32-bit lane ends each super-block holding the same integer as that kernel's (low nibbles in the low half,
+// high nibbles in the high half of a 512-bit vector, folded), and the float steps are its steps in its order:
+// acc = fma(y.d·d, lanes, acc) on eight lanes, mins = fma(y.d·dmin, msum, mins), then the same horizontal sum minus
+// mins. The weight block is decoded once for all rows; the per-row scalar work is done four rows per vector.
+static inline __attribute__((always_inline)) TARGET512 void q4_K_rows(int64_t n, const void *w, const void *a,
+                                                                      size_t stride, float *out, const int G) {
+  const block_q4_K *x = w;
+  const block_q8_K *y[8];
+  for (int r = 0; r < 4 * G; r++) y[r] = (const void *)((const uint8_t *)a + r * stride);
+  const int64_t nb = n / HUNCH_QK_K;
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
+  // 16-bit lane k of min pairs: min k / 2 (sub-block j's min goes with bsums 2j and 2j + 1); mins sit at 8..15.
+  const __m256i min_pairs = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  __m256 acc[8];
+  __m128 mins[2];
+  for (int r = 0; r < 4 * G; r++) acc[r] = _mm256_setzero_ps();
+  for (int g = 0; g < G; g++) mins[g] = _mm_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
+    const __m256i table = _mm256_cvtepu8_epi16(q4_K_scales_mins(x[i].scales));  // scales 0..7, mins 8..15
+    const __m512i table512 = _mm512_castsi256_si512(table);
+    __m512i s[8];
+    for (int r = 0; r < 4 * G; r++) s[r] = _mm512_setzero_si512();
+    for (int j = 0; j < 4; j++) {
+      __m256i raw = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
+      __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(raw, low_mask)),
+                                     _mm256_and_si256(_mm256_srli_epi16(raw, 4), low_mask), 1);
+      // Scale 2j in the low half's 16-bit lanes, 2j + 1 in the high half's.
+      __m512i sc = _mm512_permutexvar_epi16(
+        _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)), 1), table512);
+      for (int r = 0; r < 4 * G; r++)
+        s[r] = _mm512_dpwssd_epi32(s[r], _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[r][i].qs + 64 * j)), sc);
+    }
+    const __m256i min16 = _mm256_permutexvar_epi16(min_pairs, table);
+    const __m128 xd = _mm_set1_ps(half512(x[i].d)), xmin = _mm_set1_ps(half512(x[i].dmin));
+    for (int g = 0; g < G; g++) {
+      const block_q8_K *const *yg = y + 4 * g;
+      const __m128i msum = reduce4_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[0][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[1][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[2][i].bsums), min16),
+                                         _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)yg[3][i].bsums), min16));
+      const __m128 yd = _mm_setr_ps(yg[0][i].d, yg[1][i].d, yg[2][i].d, yg[3][i].d);
+      const __m128 d = _mm_mul_ps(yd, xd);
+      mins[g] = _mm_fmadd_ps(_mm_mul_ps(yd, xmin), _mm_cvtepi32_ps(msum), mins[g]);
+      for (int k = 0; k < 4; k++) {
+        const int r = 4 * g + k;
+        acc[r] = _mm256_fmadd_ps(broadcast_lane(d, k), _mm256_cvtepi32_ps(fold256(s[r])), acc[r]);
+      }
+    }
+  }
+  for (int g = 0; g < G; g++) {
+    float m[4];
+    _mm_storeu_ps(m, mins[g]);
+    for (int k = 0; k < 4; k++) out[4 * g + k] = hsum256(acc[4 * g + k]) - m[k];
+  }
+}
+
+TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q4_K_rows(n, w, a, stride, out, 1);
+}
+
+TARGET512 void hunch_dot8_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
+  q4_K_rows(n, w, a, stride, out, 2);
 }
 
 // 4·G activation rows against one Q6_K weight row, each bit-identical to hunch_dot_q6_K_vnni: the 512-bit vectors

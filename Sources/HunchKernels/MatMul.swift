@@ -1,4 +1,5 @@
 import CHunchKernels
+import Foundation
 
 /// y = W·x for a batch of activation rows, on a thread pool, with quantized weights.
 ///
@@ -20,6 +21,13 @@ public final class MatMul {
   /// logits do not depend on how many tokens share its batch, which exact speculative verification and prompt reuse
   /// rely on. The switch stays for benchmarks.
   public var usesFourRowKernels = true
+
+  /// Whether Q5_0 and Q4_K weights take the block-sum kernels (blocksums.c, AVX-512 level): exact integer sums per
+  /// block and one float chain per output, with batches run 16 activation rows per vector (pp512 through the 0.5B
+  /// 1.5x, Q4_K batches 3x in the kernel bench). Batched and single rows stay bit-identical either way, but this
+  /// rounds differently from the lane-wise kernels, whose order follows llama.cpp's, and moves the model goldens'
+  /// agreement figures (see docs/inference.md), so it is off unless set, or HUNCH_BLOCK_SUMS=1 in the environment.
+  public var usesBlockSumKernels = ProcessInfo.processInfo.environment["HUNCH_BLOCK_SUMS"] == "1"
 
   public init(pool: ThreadPool, level: KernelLevel = .best) {
     self.pool = pool
@@ -63,7 +71,7 @@ public final class MatMul {
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
     let chunk = batch == 1 ? max(4, perThread) : max(min(perThread, bySize), 32)
 
-    if level == .avx512, hunch_blocksum_supported(type.rawValue) != 0 {
+    if usesBlockSumKernels, level == .avx512, hunch_blocksum_supported(type.rawValue) != 0 {
       multiplyBlockSums(
         weights: weights, type: type, partner: partner, rows: rows, columns: columns, input: input, batch: batch,
         output: output, weightRowBytes: weightRowBytes, activationRowBytes: activationRowBytes)
@@ -176,6 +184,15 @@ public final class MatMul {
         type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
         buffer, activationRowBytes, panel, Int64(batch), output, Int64(rows))
     }
+  }
+
+  /// One weight row against one activation row (in the partner format) in the block-sum arithmetic: the single-row
+  /// reference the block-sum batch paths must match bit for bit. Nil when `type` has no block-sum kernel here.
+  static func blockSumDot(type: TensorType, count: Int, weights: UnsafeRawPointer, activations: UnsafeRawPointer)
+    -> Float?
+  {
+    guard KernelLevel.avx512.isSupported, hunch_blocksum_supported(type.rawValue) != 0 else { return nil }
+    return hunch_blocksum_dot(type.rawValue, Int64(count), weights, activations)
   }
 
   /// Row `row` of a (rows, columns) weight matrix of `type`, dequantized into `destination` (columns floats):

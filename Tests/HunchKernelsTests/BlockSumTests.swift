@@ -2,9 +2,9 @@ import XCTest
 
 @testable import HunchKernels
 
-/// The block-sum kernels (blocksums.c, Q5_0 and Q4_K): the one-row kernel, the 16-row decode path and the batch panel
-/// must all give every output exactly the bits of a scalar model of their arithmetic, and stay within the dot
-/// kernels' tolerance of the exact reference.
+/// The block-sum kernels (blocksums.c, Q5_0 and Q4_K; opt-in through MatMul.usesBlockSumKernels): the one-row kernel,
+/// the 16-row decode path and the batch panel must all give every output exactly the bits of a scalar model of their
+/// arithmetic, and stay within the dot kernels' tolerance of the exact reference.
 final class BlockSumTests: XCTestCase {
   /// Bits allowed between any block-sum path and the scalar model (and between batched and single-row products).
   static let toleranceULPs = 0
@@ -63,8 +63,8 @@ final class BlockSumTests: XCTestCase {
   func testQ4_KPathsMatchTheScalarModelAndTheReference() throws {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 8)
-    let kernel = try DotKernel(weightType: .q4_K, level: .avx512)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
+    matmul.usesBlockSumKernels = true
     for (rows, columns) in [(37, 768), (16, 256), (21, 4864)] {
       let rowBytes = try XCTUnwrap(TensorType.q4_K.byteCount(elements: columns))
       let activationBytes = try XCTUnwrap(TensorType.q8_K.byteCount(elements: columns))
@@ -97,7 +97,8 @@ final class BlockSumTests: XCTestCase {
                 try activations.withUnsafeBytes { a in
                   let row = w.baseAddress! + r * rowBytes
                   let model = Self.modelQ4_K(weights: row, activations: a.baseAddress!, count: columns)
-                  let single = kernel.dot(count: columns, weights: row, activations: a.baseAddress!)
+                  let single = try XCTUnwrap(
+                    MatMul.blockSumDot(type: .q4_K, count: columns, weights: row, activations: a.baseAddress!))
                   let got = output[b * rows + r]
                   XCTAssertLessThanOrEqual(
                     abs(Int(got.bitPattern) - Int(model.bitPattern)), Self.toleranceULPs,
@@ -128,10 +129,15 @@ final class BlockSumTests: XCTestCase {
     }
   }
 
+  /// Off by default (unless HUNCH_BLOCK_SUMS=1): the default path keeps the lane-wise rounding the goldens measure.
+  func testBlockSumsAreOptIn() {
+    let matmul = MatMul(pool: ThreadPool(threadCount: 1))
+    XCTAssertEqual(matmul.usesBlockSumKernels, ProcessInfo.processInfo.environment["HUNCH_BLOCK_SUMS"] == "1")
+  }
+
   func testOneRowKernelMatchesTheScalarModelAndTheReference() throws {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 5)
-    let kernel = try DotKernel(weightType: .q5_0, level: .avx512)
     for count in [32, 96, 896, 4864] {
       for weightPattern in [TestData.WeightPattern.random, .allZeroBits, .allOneBits] {
         for activationPattern in TestData.ActivationPattern.allCases {
@@ -145,12 +151,14 @@ final class BlockSumTests: XCTestCase {
           }
           try weights.withUnsafeBytes { w in
             try activations.withUnsafeBytes { a in
-              let fast = kernel.dot(count: count, weights: w.baseAddress!, activations: a.baseAddress!)
+              let fast = try XCTUnwrap(
+                MatMul.blockSumDot(type: .q5_0, count: count, weights: w.baseAddress!, activations: a.baseAddress!))
               let model = Self.model(weights: w.baseAddress!, activations: a.baseAddress!, count: count)
               XCTAssertLessThanOrEqual(
                 abs(Int(fast.bitPattern) - Int(model.bitPattern)), Self.toleranceULPs,
                 "n=\(count) \(weightPattern) \(activationPattern): \(fast) vs model \(model)")
-              let reference = try ReferenceDot.dot(.q5_0, count: count, weights: w.baseAddress!, activations: a.baseAddress!)
+              let reference = try ReferenceDot.dot(
+                .q5_0, count: count, weights: w.baseAddress!, activations: a.baseAddress!)
               var deq = [Float](repeating: 0, count: count)
               try deq.withUnsafeMutableBufferPointer {
                 try Dequantize.row(.q5_0, source: w.baseAddress!, destination: $0.baseAddress!, count: count)
@@ -173,6 +181,7 @@ final class BlockSumTests: XCTestCase {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 6)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
+    matmul.usesBlockSumKernels = true
     for (rows, columns) in [(53, 896), (16, 96), (37, 800), (7, 64)] {
       let rowBytes = try XCTUnwrap(TensorType.q5_0.byteCount(elements: columns))
       let activationBytes = try XCTUnwrap(TensorType.q8_0.byteCount(elements: columns))

@@ -64,6 +64,7 @@ final class MatMulTests: XCTestCase {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 77)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
+    matmul.usesBlockSumKernels = false  // the lane-wise kernels the row dot kernels share (BlockSumTests: the others)
     for type in [TensorType.q4_0, .q5_0, .q8_0, .q4_1] {
       let kernel = try DotKernel(weightType: type, level: .avx512)
       let partner = try XCTUnwrap(Quantize.partner(for: type))
@@ -116,7 +117,8 @@ final class MatMulTests: XCTestCase {
     var rng = SplitMix(seed: 91)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2))
     XCTAssertTrue(matmul.usesFourRowKernels)
-    for type in Self.types {
+    for (type, blockSums) in Self.types.map({ ($0, false) }) + [(.q5_0, true), (.q4_K, true)] {
+      matmul.usesBlockSumKernels = blockSums
       let columns = type == .q4_K || type == .q6_K ? 1024 : 896
       let rows = 45
       let weights = TestData.weights(type, count: rows * columns, rng: &rng)
@@ -140,7 +142,8 @@ final class MatMulTests: XCTestCase {
               for r in 0..<rows {
                 XCTAssertEqual(
                   batched[b * rows + r].bitPattern, single[r].bitPattern,
-                  "\(type) batch \(batch) b=\(b) r=\(r): \(batched[b * rows + r]) vs \(single[r])")
+                  "\(type) block sums \(blockSums) batch \(batch) b=\(b) r=\(r): "
+                    + "\(batched[b * rows + r]) vs \(single[r])")
               }
             }
           }

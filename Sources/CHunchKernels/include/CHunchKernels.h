@@ -70,12 +70,12 @@ int hunch_attention_transposes(int level, int64_t head_dim);
 /// tile zero-padded; out holds roundup(count, 16) * head_dim floats.
 void hunch_transpose_keys(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count, float *out);
 
-/// Prepared activations for Q4_0 and Q8_0 weights (pairs.c): HUNCH_PAIR_BYTES per 64 elements. Used only at
+/// Prepared activations for Q4_0, Q5_0 and Q8_0 weights (pairs.c): HUNCH_PAIR_BYTES per 64 elements. Used only at
 /// HUNCH_LEVEL_AVX512 on x86-64 and when a row is a whole number of block pairs (columns % 64 == 0).
 #define HUNCH_PAIR_BYTES 192
-/// The unsigned offset the pair kernels remove for a weight type (8, 128), or 0 when the type has none.
+/// The unsigned offset the pair kernels remove for a weight type (8, 16, 128), or 0 when the type has none.
 int hunch_pairs_offset(uint32_t weight_type);
-/// Whether a weight type has pair kernels (Q4_0, Q8_0 against prepared Q8_0 rows; Q4_1 against prepared Q8_1
+/// Whether a weight type has pair kernels (Q4_0, Q5_0, Q8_0 against prepared Q8_0 rows; Q4_1 against prepared Q8_1
 /// rows), on x86-64.
 int hunch_pairs_supported(uint32_t weight_type);
 /// Prepares one Q8_0 activation row of `n` elements (n % 64 == 0) for weights with unsigned offset `offset`.
@@ -95,9 +95,11 @@ void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weigh
 
 /// Block-sum kernels at HUNCH_LEVEL_AVX512 (blocksums.c) for Q5_0 weights against Q8_0 activations and Q4_K
 /// against Q8_K: every output is one float chain over the blocks in order, acc ← fma(weight scale · activation
-/// scale, float(exact block dot), acc) from 0 (Q4_K: a second chain for the mins, subtracted at the end), the
-/// arithmetic of hunch_dot_q5_0_avx512 / hunch_dot_q4_K_avx512, whatever the batch.
+/// scale, float(exact block dot), acc) from 0 (Q4_K: a second chain for the mins, subtracted at the end), whatever
+/// the batch. A different rounding from the lane-wise dot kernels (and llama.cpp's), so opt-in (MatMul).
 int hunch_blocksum_supported(uint32_t weight_type);
+/// One weight row against one activation row in the block-sum arithmetic (the reference the batch paths match).
+float hunch_blocksum_dot(uint32_t weight_type, int64_t n, const void *weights, const void *activations);
 /// The unsigned offset of a weight type's stored quants (Q5_0: 16), or 0.
 int hunch_blocksum_offset(uint32_t weight_type);
 /// Bytes of the activation panel for `batch` rows of `n` elements: 16-row tiles (HUNCH_PANEL_BLOCK_BYTES per Q5_0
