@@ -86,7 +86,11 @@ public final class MatMul {
       let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
       let scaleBytes = columns / 64 * 2 * MemoryLayout<Float>.stride  // per row: (pairs, 2) activation scales
       let sumBytes = partner == .q8_1 ? scaleBytes : 0  // and for Q8_1 the blocks' sums
-      let buffer = reserveWorkspace(bytes: (activationRowBytes + pairBytes + scaleBytes + sumBytes) * batch)
+      // Batches of Q8_0-partner types: 16 activation rows per vector against a panel of the prepared rows.
+      let usesLanes = batch >= 4 && partner == .q8_0 && columns <= Int(HUNCH_LANES_MAX_COLUMNS)
+      let panelOffset = (activationRowBytes + pairBytes + scaleBytes + sumBytes) * batch
+      let panelBytes = usesLanes ? 64 + hunch_lanes_panel_bytes(Int64(columns), Int64(batch)) : 0
+      let buffer = reserveWorkspace(bytes: panelOffset + panelBytes)
       let prepared = buffer + activationRowBytes * batch
       let scales = (prepared + pairBytes * batch).assumingMemoryBound(to: Float.self)
       let sums = partner == .q8_1 ? scales + scaleBytes / MemoryLayout<Float>.stride * batch : nil
@@ -98,6 +102,21 @@ public final class MatMul {
         } else {
           hunch_prepare_pairs(quantized, Int64(columns), pairsOffset, prepared + b * pairBytes)
         }
+      }
+      if usesLanes {
+        let panel = buffer + (panelOffset + 63) / 64 * 64  // the workspace is 64-byte aligned
+        pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
+        let tiles = (batch + 15) / 16
+        pool.parallelFor(count: tiles, chunk: 1) { range in
+          hunch_lanes_prepare(
+            prepared, Int64(columns), Int64(batch), Int64(range.lowerBound), Int64(range.upperBound), panel)
+        }
+        pool.parallelFor(count: rows, chunk: max(chunk, 24)) { range in
+          hunch_matmul_lanes(
+            type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
+            panel, Int64(batch), output, Int64(rows))
+        }
+        return
       }
       if batch >= 4 {
         pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }

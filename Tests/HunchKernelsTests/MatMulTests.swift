@@ -68,12 +68,13 @@ final class MatMulTests: XCTestCase {
     for type in [TensorType.q4_0, .q5_0, .q8_0, .q4_1] {
       let kernel = try DotKernel(weightType: type, level: .avx512)
       let partner = try XCTUnwrap(Quantize.partner(for: type))
-      for pattern in [TestData.WeightPattern.random, .allOneBits] {
-        let columns = 896
-        let rows = 53
+      // Shapes: tails of the lane kernels' three-row groups (53 = 17·3 + 2, 49 = 16·3 + 1) and of their tiles.
+      for (pattern, rows, columns) in [
+        (TestData.WeightPattern.random, 53, 896), (.allOneBits, 53, 896), (.random, 49, 128),
+      ] {
         let rowBytes = try XCTUnwrap(type.byteCount(elements: columns))
         let weights = TestData.weights(type, count: rows * columns, rng: &rng, pattern: pattern)
-        for batch in [1, 3, 4, 9, 21] {
+        for batch in [1, 3, 4, 9, 21, 33] {
           let input = (0..<batch).flatMap { _ in TestData.activations(count: columns, pattern: .gaussian, rng: &rng) }
           var output = [Float](repeating: .nan, count: batch * rows)
           try weights.withUnsafeBytes { w in

@@ -116,6 +116,18 @@ void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *we
                            int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
                            const void *panel, int64_t batch, float *output, int64_t output_stride);
 
+/// Batches of 4+ rows for Q4_0, Q5_0 and Q8_0 weights (pairs.c): the pair kernels' arithmetic with 16 activation
+/// rows per vector, bit-identical to them. A panel of HUNCH_LANE_PAIR_BYTES per 64 elements and 16-row tile, built
+/// from prepared pairs (64-byte aligned). Rows up to HUNCH_LANES_MAX_COLUMNS (about 70 KiB of stack per call).
+#define HUNCH_LANE_PAIR_BYTES 1152
+#define HUNCH_LANES_MAX_COLUMNS 10240
+size_t hunch_lanes_panel_bytes(int64_t n, int64_t batch);
+void hunch_lanes_prepare(const void *prepared, int64_t n, int64_t batch, int64_t tile_start, int64_t tile_end,
+                         void *panel);
+void hunch_matmul_lanes(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                        int64_t row_start, int64_t row_end, const void *panel, int64_t batch, float *output,
+                        int64_t output_stride);
+
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
 
