@@ -418,6 +418,7 @@ _Static_assert(sizeof(panel_q4_K_block) == 4416, "Q4_K panel block");
 typedef struct {
   uint8_t q[256];
   int32_t scale[8];
+  int32_t scale_pairs[8];  // scale in both 16-bit halves
   int32_t min_pairs[4];
   float d, dmin;
 } decoded_q4_K;
@@ -431,7 +432,10 @@ static inline TARGET512 void decode_q4_K_block(const block_q4_K *x, decoded_q4_K
   }
   uint8_t table[16];
   _mm_storeu_si128((__m128i *)table, q4_K_table(x->scales));
-  for (int j = 0; j < 8; j++) out->scale[j] = table[j];
+  for (int j = 0; j < 8; j++) {
+    out->scale[j] = table[j];
+    out->scale_pairs[j] = (int32_t)((uint32_t)table[j] | ((uint32_t)table[j] << 16));
+  }
   for (int k = 0; k < 4; k++)
     out->min_pairs[k] = (int32_t)((uint32_t)table[8 + 2 * k] | ((uint32_t)table[9 + 2 * k] << 16));
   out->d = half_value(x->d);
@@ -547,6 +551,98 @@ static void prepare_q4_K(const void *q8_K_rows, size_t row_bytes, int64_t n, int
   }
 }
 
+// ---- Q4_K batches in the lane-wise arithmetic of hunch_dot_q4_K_vnni (the default; bit-identical to it), from the
+// same panel. That kernel keeps eight float chains per output: chain l takes, per super-block, the exact integer
+// Σ_c scale_c · (four products at elements 32c + 4l..4l+3) times yd·d; the mins are one chain; the result is its
+// horizontal sum minus the mins. Here each chain of 16 activation rows is a vector: VPMADDUBSW with the four weight
+// quants broadcast, then VPDPWSSD with the sub-block's scale. Chains 0..3 and 4..7 run as two passes so three
+// weight rows share each activation load.
+static inline __attribute__((always_inline)) TARGET512 void q4_K_lanes_pass(int64_t nb,
+                                                                            const decoded_q4_K *const w[3],
+                                                                            const panel_q4_K_block *p, const int l0,
+                                                                            const int R, __m512 acc[3][4]) {
+  for (int j = 0; j < R; j++)
+    for (int k = 0; k < 4; k++) acc[j][k] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
+    __m512i t[3][4];
+    for (int j = 0; j < R; j++)
+      for (int k = 0; k < 4; k++) t[j][k] = _mm512_setzero_si512();
+    for (int c = 0; c < 8; c++) {
+      __m512i sc[3];
+      for (int j = 0; j < R; j++) sc[j] = _mm512_set1_epi32(w[j][i].scale_pairs[c]);
+      for (int k = 0; k < 4; k++) {
+        const int g = 8 * c + l0 + k;
+        const __m512i a = _mm512_load_si512(p[i].qs[g]);
+        for (int j = 0; j < R; j++) {
+          int32_t word;
+          memcpy(&word, w[j][i].q + 4 * g, 4);
+          t[j][k] = _mm512_dpwssd_epi32(t[j][k], _mm512_maddubs_epi16(_mm512_set1_epi32(word), a), sc[j]);
+        }
+      }
+    }
+    const __m512 yd = _mm512_load_ps(p[i].d);
+    for (int j = 0; j < R; j++) {
+      const __m512 d = _mm512_mul_ps(yd, _mm512_set1_ps(w[j][i].d));
+      for (int k = 0; k < 4; k++) acc[j][k] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(t[j][k]), acc[j][k]);
+    }
+  }
+}
+
+static TARGET512 void q4_K_lanes(int64_t nb, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,
+                                 int64_t row_end, const panel_q4_K_block *panel, int64_t batch, float *output,
+                                 int64_t stride, decoded_q4_K *decoded) {
+  const int64_t tiles = (batch + 15) / 16;
+  for (int64_t r = row_start; r < row_end; r += 3) {
+    const int R = row_end - r < 3 ? (int)(row_end - r) : 3;
+    const decoded_q4_K *w[3];
+    for (int j = 0; j < 3; j++) w[j] = decoded + (j < R ? j : R - 1) * nb;
+    for (int j = 0; j < R; j++) {
+      const block_q4_K *x = (const block_q4_K *)(weights + (size_t)(r + j) * weight_row_bytes);
+      for (int64_t i = 0; i < nb; i++) decode_q4_K_block(x + i, decoded + j * nb + i);
+    }
+    for (int64_t t = 0; t < tiles; t++) {
+      const panel_q4_K_block *p = panel + t * nb;
+      __m512 low[3][4], high[3][4];
+      if (R == 3) {
+        q4_K_lanes_pass(nb, w, p, 0, 3, low);
+        q4_K_lanes_pass(nb, w, p, 4, 3, high);
+      } else {
+        q4_K_lanes_pass(nb, w, p, 0, 2, low);
+        q4_K_lanes_pass(nb, w, p, 4, 2, high);
+      }
+      for (int j = 0; j < R; j++) {
+        __m512 mins = _mm512_setzero_ps();
+        for (int64_t i = 0; i < nb; i++) {
+          __m512i m = _mm512_setzero_si512();
+          for (int k = 0; k < 4; k++)
+            m = _mm512_dpwssd_epi32(m, _mm512_load_si512(p[i].sums[k]), _mm512_set1_epi32(w[j][i].min_pairs[k]));
+          mins = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(p[i].d), _mm512_set1_ps(w[j][i].dmin)),
+                                 _mm512_cvtepi32_ps(m), mins);
+        }
+        // The one-row kernel's horizontal sum: lane l + lane l + 4, then + 2, + 1; then minus the mins.
+        __m512 s[4];
+        for (int k = 0; k < 4; k++) s[k] = _mm512_add_ps(low[j][k], high[j][k]);
+        s[0] = _mm512_add_ps(s[0], s[2]);
+        s[1] = _mm512_add_ps(s[1], s[3]);
+        float lanes[16];
+        _mm512_storeu_ps(lanes, _mm512_sub_ps(_mm512_add_ps(s[0], s[1]), mins));
+        for (int k = 0; k < 16 && 16 * t + k < batch; k++) output[(16 * t + k) * stride + r + j] = lanes[k];
+      }
+    }
+  }
+}
+
+int hunch_lanes_q4_K_supported(int64_t columns) { return columns % HUNCH_QK_K == 0 && columns <= 10240; }
+
+void hunch_matmul_lanes_q4_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride) {
+  const int64_t nb = columns / HUNCH_QK_K;
+  if (!hunch_lanes_q4_K_supported(columns)) return;
+  _Alignas(64) decoded_q4_K decoded[3 * (10240 / HUNCH_QK_K)];
+  q4_K_lanes(nb, weights, weight_row_bytes, row_start, row_end, panel, batch, output, output_stride, decoded);
+}
+
 float hunch_blocksum_dot(uint32_t weight_type, int64_t n, const void *weights, const void *activations) {
   switch (weight_type) {
   case HUNCH_TYPE_Q5_0: return dot_q5_0_blocksum(n, weights, activations);
@@ -596,6 +692,13 @@ int hunch_blocksum_offset(uint32_t weight_type) { (void)weight_type; return 0; }
 int hunch_blocksum_supported(uint32_t weight_type) { (void)weight_type; return 0; }
 float hunch_blocksum_dot(uint32_t weight_type, int64_t n, const void *weights, const void *activations) {
   (void)weight_type; (void)n; (void)weights; (void)activations; return 0;
+}
+int hunch_lanes_q4_K_supported(int64_t columns) { (void)columns; return 0; }
+void hunch_matmul_lanes_q4_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride) {
+  (void)columns; (void)weights; (void)weight_row_bytes; (void)row_start; (void)row_end; (void)panel; (void)batch;
+  (void)output; (void)output_stride;
 }
 size_t hunch_blocksum_panel_bytes(uint32_t weight_type, int64_t n, int64_t batch) {
   (void)weight_type; (void)n; (void)batch; return 0;

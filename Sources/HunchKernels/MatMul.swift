@@ -133,6 +133,31 @@ public final class MatMul {
       return
     }
 
+    if level == .avx512, type == .q4_K, batch >= 4, hunch_lanes_q4_K_supported(Int64(columns)) != 0 {
+      // Q4_K batches: 16 activation rows per vector against a panel, in the dot kernel's arithmetic (bit-identical).
+      let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64
+      let panelBytes = hunch_blocksum_panel_bytes(type.rawValue, Int64(columns), Int64(batch))
+      let buffer = reserveWorkspace(bytes: quantizedBytes + panelBytes)
+      let panel = buffer + quantizedBytes
+      pool.parallelFor(count: (batch + 15) / 16, chunk: 1) { range in
+        for tile in range {
+          for b in (tile * 16)..<min(batch, tile * 16 + 16) {
+            FastQuantize.row(
+              partner, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
+          }
+          hunch_blocksum_prepare(
+            type.rawValue, buffer, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
+            panel)
+        }
+      }
+      pool.parallelFor(count: rows, chunk: max(chunk, 24)) { range in
+        hunch_matmul_lanes_q4_K(
+          Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound), panel,
+          Int64(batch), output, Int64(rows))
+      }
+      return
+    }
+
     let activations: UnsafeRawPointer
     if partner == .f32 {
       activations = UnsafeRawPointer(input)

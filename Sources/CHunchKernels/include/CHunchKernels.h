@@ -128,6 +128,14 @@ void hunch_matmul_lanes(uint32_t weight_type, int64_t columns, const void *weigh
                         int64_t row_start, int64_t row_end, const void *panel, int64_t batch, float *output,
                         int64_t output_stride);
 
+/// Q4_K batches (blocksums.c) in the default lane-wise arithmetic, bit-identical to the Q4_K dot kernel, from the
+/// block-sum Q4_K panel (hunch_blocksum_panel_bytes / hunch_blocksum_prepare with HUNCH_TYPE_Q4_K). Rows of up to
+/// 10240 elements (whole super-blocks); about 40 KiB of stack per call.
+int hunch_lanes_q4_K_supported(int64_t columns);
+void hunch_matmul_lanes_q4_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride);
+
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
 
