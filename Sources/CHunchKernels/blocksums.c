@@ -183,7 +183,8 @@ ROWS16(rows16_q5_0, block_q5_0, decode2_q5_0, decode1_q5_0, 16)
 // ---- Batch path: 16 activation rows in the lanes (a prepared panel), weight quants broadcast four at a time.
 
 size_t hunch_blocksum_panel_bytes(uint32_t weight_type, int64_t n, int64_t batch) {
-  if (weight_type == HUNCH_TYPE_Q4_K) return (size_t)((batch + 15) / 16) * (size_t)(n / HUNCH_QK_K) * 4416;
+  if (weight_type == HUNCH_TYPE_Q4_K || weight_type == HUNCH_TYPE_Q6_K)
+    return (size_t)((batch + 15) / 16) * (size_t)(n / HUNCH_QK_K) * 4928;
   return (size_t)((batch + 15) / 16) * (size_t)(n / HUNCH_QK) * sizeof(panel_block);
 }
 
@@ -192,7 +193,7 @@ static void prepare_q4_K(const void *q8_K_rows, size_t row_bytes, int64_t n, int
 
 void hunch_blocksum_prepare(uint32_t weight_type, const void *q8_0_rows, size_t row_bytes, int64_t n, int64_t batch,
                             int64_t tile_start, int64_t tile_end, void *panel) {
-  if (weight_type == HUNCH_TYPE_Q4_K) {
+  if (weight_type == HUNCH_TYPE_Q4_K || weight_type == HUNCH_TYPE_Q6_K) {
     prepare_q4_K(q8_0_rows, row_bytes, n, batch, tile_start, tile_end, panel);
     return;
   }
@@ -411,8 +412,9 @@ typedef struct {
   int8_t qs[64][64];  // [g][lane * 4 + k]: element 4g + k for activation row `lane`
   int32_t sums[4][16];  // [k][lane]: Σy of sub-block 2k (low 16 bits) and 2k + 1 (high 16 bits)
   float d[16];
+  int32_t bsums[8][16];  // [k][lane]: the Q8_K block's bsums 2k (low 16 bits) and 2k + 1 (high), for Q6_K
 } panel_q4_K_block;
-_Static_assert(sizeof(panel_q4_K_block) == 4416, "Q4_K panel block");
+_Static_assert(sizeof(panel_q4_K_block) == 4928, "Q4_K panel block");
 
 // One decoded Q4_K row: quants in element order, scales as 32-bit words, mins as 16-bit pairs, d and dmin.
 typedef struct {
@@ -546,6 +548,9 @@ static void prepare_q4_K(const void *q8_K_rows, size_t row_bytes, int64_t n, int
           pb->sums[k4][k] = (int32_t)((uint32_t)(uint16_t)(int16_t)lo | ((uint32_t)(uint16_t)(int16_t)hi << 16));
         }
         pb->d[k] = yb->d;
+        for (int k8 = 0; k8 < 8; k8++)
+          pb->bsums[k8][k] =
+            (int32_t)((uint32_t)(uint16_t)yb->bsums[2 * k8] | ((uint32_t)(uint16_t)yb->bsums[2 * k8 + 1] << 16));
       }
     }
   }
@@ -632,6 +637,127 @@ static TARGET512 void q4_K_lanes(int64_t nb, const uint8_t *weights, size_t weig
   }
 }
 
+// ---- Q6_K batches in the lane-wise arithmetic of hunch_dot_q6_K_vnni (bit-identical), from the same panel. Its
+// eight chains: chain L takes, per super-block, Σ_c scale_{2c + (L >= 4)} · (four products of stored values q + 32
+// at elements 32c + 4L..4L+3), chain 0 minus 32 · Σ_k scale_k · bsum_k, times yd·d; the result is the horizontal
+// sum. Same passes as Q4_K.
+typedef struct {
+  uint8_t q[256];  // stored values q + 32 (0..63) in element order
+  int32_t scale_pairs[16];  // scale k (signed) in both 16-bit halves
+  int32_t offset_pairs[8];  // scales 2k (low 16 bits) and 2k + 1 (high)
+  float d;
+} decoded_q6_K;
+
+static inline TARGET512 void decode_q6_K_block(const block_q6_K *x, decoded_q6_K *out) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), m30 = _mm256_set1_epi8(0x30);
+  for (int half = 0; half < 2; half++) {
+    const __m256i bits = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * half));
+    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * half));
+    const __m256i l1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * half + 32));
+    uint8_t *q = out->q + 128 * half;
+    _mm256_storeu_si256((__m256i *)q,
+                        _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(bits, m2), 4)));
+    const __m256i bits2 = _mm256_and_si256(_mm256_srli_epi16(bits, 2), m2);
+    _mm256_storeu_si256((__m256i *)(q + 32), _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(bits2, 4)));
+    _mm256_storeu_si256((__m256i *)(q + 64),
+                        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(bits, m30)));
+    _mm256_storeu_si256((__m256i *)(q + 96), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                                             _mm256_and_si256(_mm256_srli_epi16(bits, 2), m30)));
+  }
+  for (int k = 0; k < 16; k++) {
+    const uint16_t sc = (uint16_t)(int16_t)x->scales[k];
+    out->scale_pairs[k] = (int32_t)((uint32_t)sc | ((uint32_t)sc << 16));
+  }
+  for (int k = 0; k < 8; k++)
+    out->offset_pairs[k] = (int32_t)((uint32_t)(uint16_t)(int16_t)x->scales[2 * k] |
+                                     ((uint32_t)(uint16_t)(int16_t)x->scales[2 * k + 1] << 16));
+  out->d = half_value(x->d);
+}
+
+static inline __attribute__((always_inline)) TARGET512 void q6_K_lanes_pass(int64_t nb,
+                                                                            const decoded_q6_K *const w[3],
+                                                                            const panel_q4_K_block *p, const int l0,
+                                                                            const int R, __m512 acc[3][4]) {
+  for (int j = 0; j < R; j++)
+    for (int k = 0; k < 4; k++) acc[j][k] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
+    __m512i t[3][4];
+    for (int j = 0; j < R; j++)
+      for (int k = 0; k < 4; k++) t[j][k] = _mm512_setzero_si512();
+    for (int c = 0; c < 8; c++) {
+      __m512i sc[3];
+      for (int j = 0; j < R; j++) sc[j] = _mm512_set1_epi32(w[j][i].scale_pairs[2 * c + (l0 >= 4)]);
+      for (int k = 0; k < 4; k++) {
+        const int g = 8 * c + l0 + k;
+        const __m512i a = _mm512_load_si512(p[i].qs[g]);
+        for (int j = 0; j < R; j++) {
+          int32_t word;
+          memcpy(&word, w[j][i].q + 4 * g, 4);
+          t[j][k] = _mm512_dpwssd_epi32(t[j][k], _mm512_maddubs_epi16(_mm512_set1_epi32(word), a), sc[j]);
+        }
+      }
+    }
+    if (l0 == 0) {  // chain 0 carries −32 · Σ scale·bsum (the +32 in the stored values)
+      for (int j = 0; j < R; j++) {
+        __m512i offset = _mm512_setzero_si512();
+        for (int k = 0; k < 8; k++)
+          offset = _mm512_dpwssd_epi32(offset, _mm512_load_si512(p[i].bsums[k]),
+                                       _mm512_set1_epi32(w[j][i].offset_pairs[k]));
+        t[j][0] = _mm512_sub_epi32(t[j][0], _mm512_slli_epi32(offset, 5));
+      }
+    }
+    const __m512 yd = _mm512_load_ps(p[i].d);
+    for (int j = 0; j < R; j++) {
+      const __m512 d = _mm512_mul_ps(yd, _mm512_set1_ps(w[j][i].d));
+      for (int k = 0; k < 4; k++) acc[j][k] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(t[j][k]), acc[j][k]);
+    }
+  }
+}
+
+static TARGET512 void q6_K_lanes(int64_t nb, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,
+                                 int64_t row_end, const panel_q4_K_block *panel, int64_t batch, float *output,
+                                 int64_t stride, decoded_q6_K *decoded) {
+  const int64_t tiles = (batch + 15) / 16;
+  for (int64_t r = row_start; r < row_end; r += 3) {
+    const int R = row_end - r < 3 ? (int)(row_end - r) : 3;
+    const decoded_q6_K *w[3];
+    for (int j = 0; j < 3; j++) w[j] = decoded + (j < R ? j : R - 1) * nb;
+    for (int j = 0; j < R; j++) {
+      const block_q6_K *x = (const block_q6_K *)(weights + (size_t)(r + j) * weight_row_bytes);
+      for (int64_t i = 0; i < nb; i++) decode_q6_K_block(x + i, decoded + j * nb + i);
+    }
+    for (int64_t t = 0; t < tiles; t++) {
+      const panel_q4_K_block *p = panel + t * nb;
+      __m512 low[3][4], high[3][4];
+      if (R == 3) {
+        q6_K_lanes_pass(nb, w, p, 0, 3, low);
+        q6_K_lanes_pass(nb, w, p, 4, 3, high);
+      } else {
+        q6_K_lanes_pass(nb, w, p, 0, 2, low);
+        q6_K_lanes_pass(nb, w, p, 4, 2, high);
+      }
+      for (int j = 0; j < R; j++) {
+        __m512 s[4];  // the one-row kernel's horizontal sum: lane l + lane l + 4, then + 2, + 1
+        for (int k = 0; k < 4; k++) s[k] = _mm512_add_ps(low[j][k], high[j][k]);
+        s[0] = _mm512_add_ps(s[0], s[2]);
+        s[1] = _mm512_add_ps(s[1], s[3]);
+        float lanes[16];
+        _mm512_storeu_ps(lanes, _mm512_add_ps(s[0], s[1]));
+        for (int k = 0; k < 16 && 16 * t + k < batch; k++) output[(16 * t + k) * stride + r + j] = lanes[k];
+      }
+    }
+  }
+}
+
+void hunch_matmul_lanes_q6_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride) {
+  const int64_t nb = columns / HUNCH_QK_K;
+  if (!hunch_lanes_q4_K_supported(columns)) return;
+  _Alignas(64) decoded_q6_K decoded[3 * (10240 / HUNCH_QK_K)];
+  q6_K_lanes(nb, weights, weight_row_bytes, row_start, row_end, panel, batch, output, output_stride, decoded);
+}
+
 int hunch_lanes_q4_K_supported(int64_t columns) { return columns % HUNCH_QK_K == 0 && columns <= 10240; }
 
 void hunch_matmul_lanes_q4_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
@@ -694,6 +820,12 @@ float hunch_blocksum_dot(uint32_t weight_type, int64_t n, const void *weights, c
   (void)weight_type; (void)n; (void)weights; (void)activations; return 0;
 }
 int hunch_lanes_q4_K_supported(int64_t columns) { (void)columns; return 0; }
+void hunch_matmul_lanes_q6_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride) {
+  (void)columns; (void)weights; (void)weight_row_bytes; (void)row_start; (void)row_end; (void)panel; (void)batch;
+  (void)output; (void)output_stride;
+}
 void hunch_matmul_lanes_q4_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
                              int64_t row_end, const void *panel, int64_t batch, float *output,
                              int64_t output_stride) {

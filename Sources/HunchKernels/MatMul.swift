@@ -133,8 +133,9 @@ public final class MatMul {
       return
     }
 
-    if level == .avx512, type == .q4_K, batch >= 4, hunch_lanes_q4_K_supported(Int64(columns)) != 0 {
-      // Q4_K batches: 16 activation rows per vector against a panel, in the dot kernel's arithmetic (bit-identical).
+    if level == .avx512, type == .q4_K || type == .q6_K, batch >= 4, hunch_lanes_q4_K_supported(Int64(columns)) != 0 {
+      // K-quant batches: 16 activation rows per vector against a panel, in the dot kernel's arithmetic
+      // (bit-identical).
       let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64
       let panelBytes = hunch_blocksum_panel_bytes(type.rawValue, Int64(columns), Int64(batch))
       let buffer = reserveWorkspace(bytes: quantizedBytes + panelBytes)
@@ -150,8 +151,9 @@ public final class MatMul {
             panel)
         }
       }
+      let kernel = type == .q4_K ? hunch_matmul_lanes_q4_K : hunch_matmul_lanes_q6_K
       pool.parallelFor(count: rows, chunk: max(chunk, 24)) { range in
-        hunch_matmul_lanes_q4_K(
+        kernel(
           Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound), panel,
           Int64(batch), output, Int64(rows))
       }

@@ -135,6 +135,10 @@ int hunch_lanes_q4_K_supported(int64_t columns);
 void hunch_matmul_lanes_q4_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
                              int64_t row_end, const void *panel, int64_t batch, float *output,
                              int64_t output_stride);
+/// The same for Q6_K weights (same panel, same limits), bit-identical to the Q6_K dot kernel.
+void hunch_matmul_lanes_q6_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride);
 
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
