@@ -195,8 +195,10 @@ void hunch_lanes_prepare(const void *prepared, int64_t n, int64_t batch, int64_t
   for (int64_t t = tile_start; t < tile_end; t++) {
     for (int64_t p = 0; p < pairs; p++) {
       lane_pair *lp = out + t * pairs + p;
-      memset(lp, 0x80, sizeof lp->qs);  // empty rows: y = 0
-      memset(lp->d, 0, sizeof lp->d);
+      if (16 * t + 16 > batch) {  // a partial tile: empty rows have y = 0
+        memset(lp, 0x80, sizeof lp->qs);
+        memset(lp->d, 0, sizeof lp->d);
+      }
       for (int k = 0; k < 16 && 16 * t + k < batch; k++) {
         const pair_q8 *y = act + (16 * t + k) * pairs + p;
         for (int l = 0; l < 16; l++)
