@@ -167,6 +167,158 @@ MATMUL_PAIRS(matmul_pairs_q4_0, block_q4_0, decode_q4_0)
 MATMUL_PAIRS(matmul_pairs_q5_0, block_q5_0, decode_q5_0)
 MATMUL_PAIRS(matmul_pairs_q8_0, block_q8_0, decode_q8_0)
 
+// ---- Batches by lanes (Q4_0, Q5_0, Q8_0): the same arithmetic with 16 activation rows in the lanes.
+//
+// PAIR_STEP keeps 16 float chains per output, chain l fed by the four products of 32-bit lane l of each block pair
+// (l < 8: block 2p, bytes 4l..4l+3; l >= 8: block 2p+1), and sums them with _mm512_reduce_add_ps at the end. Here
+// chain l of 16 activation rows is one vector: per pair and chain one VPDPBUSD gives lane l's exact integer for all
+// 16 rows (weight quants broadcast), then one conversion and one FMA, with no permute and no per-row decode. The
+// chains of block 2p and of block 2p+1 are independent, so they run as two passes of eight, which leaves registers
+// for three weight rows per activation load. Weights enter signed and activations unsigned (y + 128), so the
+// offset term −128 · Σw of each lane comes with the weights, computed once per row. The integers equal PAIR_STEP's
+// and the float steps are its steps, so outputs keep the one-row kernels' bits (MatMulTests).
+typedef struct {
+  uint8_t qs[16][64];  // [l][lane * 4 + k]: y + 128 for byte 4l + k of the pair, activation row `lane` of the tile
+  float d[2][16];  // [block of the pair][lane]: activation scales
+} lane_pair;
+_Static_assert(sizeof(lane_pair) == HUNCH_LANE_PAIR_BYTES, "lane pair");
+
+size_t hunch_lanes_panel_bytes(int64_t n, int64_t batch) {
+  return (size_t)((batch + 15) / 16) * (size_t)(n / 64) * sizeof(lane_pair);
+}
+
+void hunch_lanes_prepare(const void *prepared, int64_t n, int64_t batch, int64_t tile_start, int64_t tile_end,
+                         void *panel) {
+  const int64_t pairs = n / 64;
+  const pair_q8 *act = prepared;
+  lane_pair *out = panel;
+  for (int64_t t = tile_start; t < tile_end; t++) {
+    for (int64_t p = 0; p < pairs; p++) {
+      lane_pair *lp = out + t * pairs + p;
+      if (16 * t + 16 > batch) {  // a partial tile: empty rows have y = 0
+        memset(lp, 0x80, sizeof lp->qs);
+        memset(lp->d, 0, sizeof lp->d);
+      }
+      for (int k = 0; k < 16 && 16 * t + k < batch; k++) {
+        const pair_q8 *y = act + (16 * t + k) * pairs + p;
+        for (int l = 0; l < 16; l++)
+          for (int e = 0; e < 4; e++) lp->qs[l][4 * k + e] = (uint8_t)(y->qs[4 * l + e] ^ 0x80);
+        lp->d[0][k] = y->d[0];
+        lp->d[1][k] = y->d[8];
+      }
+    }
+  }
+}
+
+// A weight row decoded for the lane kernels: signed quants of each pair, −128 · Σ of each 32-bit lane's four, and
+// the block scales as floats.
+typedef struct {
+  int8_t q[64];
+  int32_t bias[16];
+} lane_weights;
+
+// R weight rows (decoded) against one tile, chains of block 2p + h; acc[j][g] for row j, chain 8h + g.
+static inline __attribute__((always_inline)) TARGET512 void lanes_half(int64_t pairs, const lane_weights *const w[3],
+                                                                       const float *const wd[3], const lane_pair *lp,
+                                                                       const int h, const int R, __m512 acc[3][8]) {
+  for (int j = 0; j < R; j++)
+    for (int g = 0; g < 8; g++) acc[j][g] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < pairs; p++) {
+    const __m512 ad = _mm512_load_ps(lp[p].d[h]);
+    __m512 d[3];
+    for (int j = 0; j < R; j++) d[j] = _mm512_mul_ps(_mm512_set1_ps(wd[j][2 * p + h]), ad);
+    for (int g = 0; g < 8; g++) {
+      const int l = 8 * h + g;
+      const __m512i a = _mm512_load_si512(lp[p].qs[l]);
+      for (int j = 0; j < R; j++) {
+        int32_t word;
+        memcpy(&word, w[j][p].q + 4 * l, 4);
+        const __m512i sum = _mm512_dpbusd_epi32(_mm512_set1_epi32(w[j][p].bias[l]), a, _mm512_set1_epi32(word));
+        acc[j][g] = _mm512_fmadd_ps(d[j], _mm512_cvtepi32_ps(sum), acc[j][g]);
+      }
+    }
+  }
+}
+
+// Rows [row_start, row_end) against every tile; `scratch` and `scales` hold three decoded rows.
+#define MATMUL_LANES(NAME, BLOCK_T, DECODE, OFFSET)                                                                \
+  static TARGET512 void NAME(int64_t pairs, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,   \
+                             int64_t row_end, const lane_pair *panel, int64_t batch, float *output,              \
+                             int64_t output_stride, lane_weights *scratch, float *scales) {                      \
+    const int64_t tiles = (batch + 15) / 16;                                                                      \
+    const __m512i offset = _mm512_set1_epi8((char)(OFFSET));                                                      \
+    for (int64_t r = row_start; r < row_end; r += 3) {                                                            \
+      const int R = row_end - r < 3 ? (int)(row_end - r) : 3;                                                     \
+      const lane_weights *w[3];                                                                                   \
+      const float *wd[3];                                                                                         \
+      for (int j = 0; j < 3; j++) {                                                                               \
+        const int k = j < R ? j : R - 1;                                                                          \
+        w[j] = scratch + k * pairs;                                                                               \
+        wd[j] = scales + k * 2 * pairs;                                                                           \
+      }                                                                                                           \
+      for (int j = 0; j < R; j++) {                                                                               \
+        const BLOCK_T *x = (const BLOCK_T *)(weights + (size_t)(r + j) * weight_row_bytes);                       \
+        for (int64_t p = 0; p < pairs; p++) {                                                                     \
+          const __m512i q = _mm512_sub_epi8(DECODE(x + 2 * p), offset); /* signed quants */                       \
+          _mm512_storeu_si512(scratch[j * pairs + p].q, q);                                                       \
+          const __m512i sum128 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), q);   \
+          _mm512_storeu_si512(scratch[j * pairs + p].bias, _mm512_sub_epi32(_mm512_setzero_si512(), sum128));     \
+          scales[j * 2 * pairs + 2 * p] = half_to_float512(x[2 * p].d);                                           \
+          scales[j * 2 * pairs + 2 * p + 1] = half_to_float512(x[2 * p + 1].d);                                   \
+        }                                                                                                         \
+      }                                                                                                           \
+      for (int64_t t = 0; t < tiles; t++) {                                                                       \
+        const lane_pair *lp = panel + t * pairs;                                                                  \
+        __m512 even[3][8], odd[3][8];                                                                             \
+        if (R == 3) {                                                                                             \
+          lanes_half(pairs, w, wd, lp, 0, 3, even);                                                               \
+          lanes_half(pairs, w, wd, lp, 1, 3, odd);                                                                \
+        } else {                                                                                                  \
+          lanes_half(pairs, w, wd, lp, 0, 2, even);                                                               \
+          lanes_half(pairs, w, wd, lp, 1, 2, odd);                                                                \
+        }                                                                                                         \
+        for (int j = 0; j < R; j++) {                                                                             \
+          /* _mm512_reduce_add_ps's order: lane l + lane l + 8, then + 4, + 2, + 1. */                            \
+          __m512 s[8];                                                                                            \
+          for (int g = 0; g < 8; g++) s[g] = _mm512_add_ps(even[j][g], odd[j][g]);                                \
+          for (int g = 0; g < 4; g++) s[g] = _mm512_add_ps(s[g], s[g + 4]);                                       \
+          for (int g = 0; g < 2; g++) s[g] = _mm512_add_ps(s[g], s[g + 2]);                                       \
+          float lanes[16];                                                                                        \
+          _mm512_storeu_ps(lanes, _mm512_add_ps(s[0], s[1]));                                                     \
+          for (int k = 0; k < 16 && 16 * t + k < batch; k++) output[(16 * t + k) * output_stride + r + j] = lanes[k]; \
+        }                                                                                                         \
+      }                                                                                                           \
+    }                                                                                                             \
+  }
+
+MATMUL_LANES(matmul_lanes_q4_0, block_q4_0, decode_q4_0, 8)
+MATMUL_LANES(matmul_lanes_q5_0, block_q5_0, decode_q5_0, 16)
+MATMUL_LANES(matmul_lanes_q8_0, block_q8_0, decode_q8_0, 128)
+
+void hunch_matmul_lanes(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                        int64_t row_start, int64_t row_end, const void *panel, int64_t batch, float *output,
+                        int64_t output_stride) {
+  const int64_t pairs = columns / 64;
+  if (pairs > HUNCH_LANES_MAX_COLUMNS / 64) return;
+  _Alignas(64) lane_weights w[3 * (HUNCH_LANES_MAX_COLUMNS / 64)];
+  float scales[3 * 2 * (HUNCH_LANES_MAX_COLUMNS / 64)];
+  switch (weight_type) {
+  case HUNCH_TYPE_Q4_0:
+    matmul_lanes_q4_0(pairs, weights, weight_row_bytes, row_start, row_end, panel, batch, output, output_stride, w,
+                      scales);
+    break;
+  case HUNCH_TYPE_Q5_0:
+    matmul_lanes_q5_0(pairs, weights, weight_row_bytes, row_start, row_end, panel, batch, output, output_stride, w,
+                      scales);
+    break;
+  case HUNCH_TYPE_Q8_0:
+    matmul_lanes_q8_0(pairs, weights, weight_row_bytes, row_start, row_end, panel, batch, output, output_stride, w,
+                      scales);
+    break;
+  default: break;
+  }
+}
+
 // ---- Q4_1 weights against prepared Q8_1 activations. A prepared pair holds the 64 quants, the blocks' sums
 // s = d·Σq as floats in lanes 0 and 1 (where the bias of the offset formats sits; Q4_1 has no offset), and the
 // scales as in pair_q8. The float steps are hunch_dot_q4_1_avx512's: acc = fma(wd·ad, float(Σ q·y), acc) per block
@@ -325,6 +477,17 @@ int hunch_pairs_supported(uint32_t weight_type) {
 #else
 #include "CHunchKernels.h"
 int hunch_pairs_offset(uint32_t weight_type) { (void)weight_type; return 0; }
+size_t hunch_lanes_panel_bytes(int64_t n, int64_t batch) { (void)n; (void)batch; return 0; }
+void hunch_lanes_prepare(const void *prepared, int64_t n, int64_t batch, int64_t tile_start, int64_t tile_end,
+                         void *panel) {
+  (void)prepared; (void)n; (void)batch; (void)tile_start; (void)tile_end; (void)panel;
+}
+void hunch_matmul_lanes(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                        int64_t row_start, int64_t row_end, const void *panel, int64_t batch, float *output,
+                        int64_t output_stride) {
+  (void)weight_type; (void)columns; (void)weights; (void)weight_row_bytes; (void)row_start; (void)row_end;
+  (void)panel; (void)batch; (void)output; (void)output_stride;
+}
 void hunch_prepare_pairs(const void *q8_0_row, int64_t n, int offset, void *out) {
   (void)q8_0_row; (void)n; (void)offset; (void)out;
 }

@@ -53,7 +53,7 @@ uint16_t hunch_float_to_half(float f) {
 
 // ggml's x86 quantizers scale by 127/amax and round with the SSE/AVX nearest-even mode; rintf does the same under
 // the default rounding mode, so these agree with llama.cpp element for element.
-void hunch_quantize_q8_0(const float *x, void *vy, int64_t n) {
+static void quantize_q8_0_scalar(const float *x, void *vy, int64_t n) {
   block_q8_0 *y = vy;
   for (int64_t i = 0; i < n / HUNCH_QK; i++, x += HUNCH_QK) {
     float amax = 0;
@@ -85,7 +85,7 @@ void hunch_quantize_q8_1(const float *x, void *vy, int64_t n) {
 
 // ggml uses its reference Q8_K quantizer on x86: scale by -127/max where max is the first element of largest
 // magnitude, round to nearest (even), clamp at 127, and store 1/scale.
-void hunch_quantize_q8_K(const float *x, void *vy, int64_t n) {
+static void quantize_q8_K_scalar(const float *x, void *vy, int64_t n) {
   block_q8_K *y = vy;
   for (int64_t i = 0; i < n / HUNCH_QK_K; i++, x += HUNCH_QK_K) {
     float max = 0, amax = 0;
@@ -112,6 +112,32 @@ void hunch_quantize_q8_K(const float *x, void *vy, int64_t n) {
     }
     y[i].d = 1 / iscale;
   }
+}
+
+#if defined(__x86_64__)
+void hunch_quantize_q8_0_avx512(const float *x, void *vy, int64_t n);
+void hunch_quantize_q8_K_avx512(const float *x, void *vy, int64_t n);
+#endif
+
+// The AVX-512 twins (quantize512.c) where the CPU has them; the same bytes either way.
+void hunch_quantize_q8_0(const float *x, void *vy, int64_t n) {
+#if defined(__x86_64__)
+  if (hunch_best_level() >= HUNCH_LEVEL_AVX512) {
+    hunch_quantize_q8_0_avx512(x, vy, n);
+    return;
+  }
+#endif
+  quantize_q8_0_scalar(x, vy, n);
+}
+
+void hunch_quantize_q8_K(const float *x, void *vy, int64_t n) {
+#if defined(__x86_64__)
+  if (hunch_best_level() >= HUNCH_LEVEL_AVX512) {
+    hunch_quantize_q8_K_avx512(x, vy, n);
+    return;
+  }
+#endif
+  quantize_q8_K_scalar(x, vy, n);
 }
 
 float hunch_dot_q4_0_portable(int64_t n, const void *w, const void *a) {

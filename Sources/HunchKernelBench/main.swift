@@ -1,5 +1,7 @@
 // Kernel throughput for benchmark notes: `swift build -c release --product hunch-kernel-bench`, then
-// `.build/release/hunch-kernel-bench [threads] [level: portable|avx2|avx512-vnni|avx512] [types, e.g. Q5_0,Q8_0]`.
+// `.build/release/hunch-kernel-bench [threads] [level: portable|avx2|avx512-vnni|avx512] [types, e.g. Q5_0,Q8_0]
+// [batches, e.g. 16,512] [shapes rows x columns, e.g. 4864x896,1536x8960]`. With one thread, batch figures are
+// timed in CPU seconds of the process (best of the passes), so they hold up on a shared machine.
 import HunchKernels
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -31,16 +33,26 @@ if typeNames == nil {
 }
 // Prompt processing: 64 activation rows through the model's large matrices (or, with types given, a 4864x896 and a
 // 896x4864 matrix of each), with and without the four-row kernels.
+let batches = arguments.dropFirst(3).first.map { $0.split(separator: ",").compactMap { Int($0) } } ?? [64]
+let shapes: [(Int, Int)]? = arguments.dropFirst(4).first.map { list in
+  list.split(separator: ",").compactMap { shape in
+    let sides = shape.split(separator: "x").compactMap { Int($0) }
+    return sides.count == 2 ? (sides[0], sides[1]) : nil
+  }
+}
 let batchShapes: [(TensorType, Int, Int)] =
   typeNames == nil
   ? [(.q5_0, 4864, 896), (.q8_0, 4864, 896), (.q4_K, 896, 4864), (.q6_K, 896, 4864)]
-  : types.flatMap { [($0, 4864, 896), ($0, 896, 4864)] }
+  : types.flatMap { type in (shapes ?? [(4864, 896), (896, 4864)]).map { (type, $0.0, $0.1) } }
 for (type, rows, columns) in batchShapes {
-  for fourRow in [false, true] {
-    if let perSecond = try? KernelBench.batchRowsPerSecond(
-      type: type, rows: rows, columns: columns, batch: 64, threads: threads, fourRowKernels: fourRow)
-    {
-      print("\(type) \(rows)x\(columns) batch 64\(fourRow ? "" : " (row kernels only)"): \(Int(perSecond)) rows/s")
+  for batch in batches {
+    for fourRow in batches.count == 1 ? [false, true] : [true] {
+      if let perSecond = try? KernelBench.batchRowsPerSecond(
+        type: type, rows: rows, columns: columns, batch: batch, threads: threads, fourRowKernels: fourRow)
+      {
+        let note = fourRow ? "" : " (row kernels only)"
+        print("\(type) \(rows)x\(columns) batch \(batch)\(note): \(Int(perSecond)) rows/s")
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import CHunchKernels
+import Foundation
 
 /// y = W·x for a batch of activation rows, on a thread pool, with quantized weights.
 ///
@@ -20,6 +21,13 @@ public final class MatMul {
   /// logits do not depend on how many tokens share its batch, which exact speculative verification and prompt reuse
   /// rely on. The switch stays for benchmarks.
   public var usesFourRowKernels = true
+
+  /// Whether Q5_0 and Q4_K weights take the block-sum kernels (blocksums.c, AVX-512 level): exact integer sums per
+  /// block and one float chain per output, with batches run 16 activation rows per vector (pp512 through the 0.5B
+  /// 1.5x, Q4_K batches 3x in the kernel bench). Batched and single rows stay bit-identical either way, but this
+  /// rounds differently from the lane-wise kernels, whose order follows llama.cpp's, and moves the model goldens'
+  /// agreement figures (see docs/inference.md), so it is off unless set, or HUNCH_BLOCK_SUMS=1 in the environment.
+  public var usesBlockSumKernels = ProcessInfo.processInfo.environment["HUNCH_BLOCK_SUMS"] == "1"
 
   public init(pool: ThreadPool, level: KernelLevel = .best) {
     self.pool = pool
@@ -56,10 +64,19 @@ public final class MatMul {
 
     // At least eight chunks per thread, and for batches chunks of about 2M multiply-adds (~0.1 ms): the caller
     // waits for the last chunk another thread holds, so chunks must be small next to the whole product, while
-    // claiming one costs only an atomic increment.
+    // claiming one costs only an atomic increment. But never under 32 rows for batches: a chunk runs its rows
+    // against one 16-row activation tile at a time, and with a row or two per chunk every tile of a long batch is
+    // fetched again per row, from L3 (pp512 through 896x4864 Q4_K: 1.3x faster with the floor).
     let perThread = max(1, rows / (pool.threadCount * 8))
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
-    let chunk = batch == 1 ? max(4, perThread) : min(perThread, bySize)
+    let chunk = batch == 1 ? max(4, perThread) : max(min(perThread, bySize), 32)
+
+    if usesBlockSumKernels, level == .avx512, hunch_blocksum_supported(type.rawValue) != 0 {
+      multiplyBlockSums(
+        weights: weights, type: type, partner: partner, rows: rows, columns: columns, input: input, batch: batch,
+        output: output, weightRowBytes: weightRowBytes, activationRowBytes: activationRowBytes)
+      return
+    }
 
     if level == .avx512, hunch_pairs_supported(type.rawValue) != 0, partner == .q8_0 || partner == .q8_1,
       columns % 64 == 0
@@ -69,7 +86,11 @@ public final class MatMul {
       let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
       let scaleBytes = columns / 64 * 2 * MemoryLayout<Float>.stride  // per row: (pairs, 2) activation scales
       let sumBytes = partner == .q8_1 ? scaleBytes : 0  // and for Q8_1 the blocks' sums
-      let buffer = reserveWorkspace(bytes: (activationRowBytes + pairBytes + scaleBytes + sumBytes) * batch)
+      // Batches of Q8_0-partner types: 16 activation rows per vector against a panel of the prepared rows.
+      let usesLanes = batch >= 4 && partner == .q8_0 && columns <= Int(HUNCH_LANES_MAX_COLUMNS)
+      let panelOffset = (activationRowBytes + pairBytes + scaleBytes + sumBytes) * batch
+      let panelBytes = usesLanes ? 64 + hunch_lanes_panel_bytes(Int64(columns), Int64(batch)) : 0
+      let buffer = reserveWorkspace(bytes: panelOffset + panelBytes)
       let prepared = buffer + activationRowBytes * batch
       let scales = (prepared + pairBytes * batch).assumingMemoryBound(to: Float.self)
       let sums = partner == .q8_1 ? scales + scaleBytes / MemoryLayout<Float>.stride * batch : nil
@@ -82,6 +103,21 @@ public final class MatMul {
           hunch_prepare_pairs(quantized, Int64(columns), pairsOffset, prepared + b * pairBytes)
         }
       }
+      if usesLanes {
+        let panel = buffer + (panelOffset + 63) / 64 * 64  // the workspace is 64-byte aligned
+        pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
+        let tiles = (batch + 15) / 16
+        pool.parallelFor(count: tiles, chunk: 1) { range in
+          hunch_lanes_prepare(
+            prepared, Int64(columns), Int64(batch), Int64(range.lowerBound), Int64(range.upperBound), panel)
+        }
+        pool.parallelFor(count: rows, chunk: max(chunk, 24)) { range in
+          hunch_matmul_lanes(
+            type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
+            panel, Int64(batch), output, Int64(rows))
+        }
+        return
+      }
       if batch >= 4 {
         pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
         hunch_gather_pair_scales(prepared, Int64(columns), Int64(batch), scales)
@@ -93,6 +129,33 @@ public final class MatMul {
         hunch_matmul_pairs(
           type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
           prepared, scales, sums, Int64(batch), output, Int64(rows))
+      }
+      return
+    }
+
+    if level == .avx512, type == .q4_K || type == .q6_K, batch >= 4, hunch_lanes_q4_K_supported(Int64(columns)) != 0 {
+      // K-quant batches: 16 activation rows per vector against a panel, in the dot kernel's arithmetic
+      // (bit-identical).
+      let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64
+      let panelBytes = hunch_blocksum_panel_bytes(type.rawValue, Int64(columns), Int64(batch))
+      let buffer = reserveWorkspace(bytes: quantizedBytes + panelBytes)
+      let panel = buffer + quantizedBytes
+      pool.parallelFor(count: (batch + 15) / 16, chunk: 1) { range in
+        for tile in range {
+          for b in (tile * 16)..<min(batch, tile * 16 + 16) {
+            FastQuantize.row(
+              partner, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
+          }
+          hunch_blocksum_prepare(
+            type.rawValue, buffer, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
+            panel)
+        }
+      }
+      let kernel = type == .q4_K ? hunch_matmul_lanes_q4_K : hunch_matmul_lanes_q6_K
+      pool.parallelFor(count: rows, chunk: max(chunk, 24)) { range in
+        kernel(
+          Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound), panel,
+          Int64(batch), output, Int64(rows))
       }
       return
     }
@@ -128,6 +191,54 @@ public final class MatMul {
         function, function4, function8, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
         Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
     }
+  }
+
+  /// Q5_0 and Q4_K weights at the AVX-512 level (blocksums.c): one decode kernel for a single activation row,
+  /// and for batches a panel of 16-row activation tiles built once per call, which every weight row is run against.
+  /// Both give each output the bits of `DotKernel.dot` at that level (see MatMulTests).
+  private func multiplyBlockSums(
+    weights: UnsafeRawPointer, type: TensorType, partner: TensorType, rows: Int, columns: Int,
+    input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>, weightRowBytes: Int,
+    activationRowBytes: Int
+  ) {
+    let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64  // the panel after it stays 64-byte aligned
+    let panelBytes = batch >= 2 ? hunch_blocksum_panel_bytes(type.rawValue, Int64(columns), Int64(batch)) : 0
+    let buffer = reserveWorkspace(bytes: quantizedBytes + panelBytes)
+    let panel = batch >= 2 ? buffer + quantizedBytes : nil
+    if batch >= 2 {
+      // Each task quantizes a tile's 16 rows and builds that tile of the panel.
+      pool.parallelFor(count: (batch + 15) / 16, chunk: 1) { range in
+        for tile in range {
+          for b in (tile * 16)..<min(batch, tile * 16 + 16) {
+            FastQuantize.row(
+              partner, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
+          }
+          hunch_blocksum_prepare(
+            type.rawValue, buffer, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
+            panel)
+        }
+      }
+    } else {
+      FastQuantize.row(partner, source: input, destination: buffer, count: columns)
+    }
+    // Chunks of whole 16-row groups (both kernels' unit): eight per thread, and for batches about 2M multiply-adds.
+    let groups = (rows + 15) / 16
+    let perThread = max(1, groups / (pool.threadCount * 8))
+    let chunk = 16 * (batch == 1 ? perThread : min(perThread, max(1, (1 << 21) / max(1, batch * columns * 16))))
+    pool.parallelFor(count: rows, chunk: chunk) { range in
+      hunch_blocksum_matmul(
+        type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
+        buffer, activationRowBytes, panel, Int64(batch), output, Int64(rows))
+    }
+  }
+
+  /// One weight row against one activation row (in the partner format) in the block-sum arithmetic: the single-row
+  /// reference the block-sum batch paths must match bit for bit. Nil when `type` has no block-sum kernel here.
+  static func blockSumDot(type: TensorType, count: Int, weights: UnsafeRawPointer, activations: UnsafeRawPointer)
+    -> Float?
+  {
+    guard KernelLevel.avx512.isSupported, hunch_blocksum_supported(type.rawValue) != 0 else { return nil }
+    return hunch_blocksum_dot(type.rawValue, Int64(count), weights, activations)
   }
 
   /// Row `row` of a (rows, columns) weight matrix of `type`, dequantized into `destination` (columns floats):

@@ -64,15 +64,17 @@ final class MatMulTests: XCTestCase {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 77)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
+    matmul.usesBlockSumKernels = false  // the lane-wise kernels the row dot kernels share (BlockSumTests: the others)
     for type in [TensorType.q4_0, .q5_0, .q8_0, .q4_1] {
       let kernel = try DotKernel(weightType: type, level: .avx512)
       let partner = try XCTUnwrap(Quantize.partner(for: type))
-      for pattern in [TestData.WeightPattern.random, .allOneBits] {
-        let columns = 896
-        let rows = 53
+      // Shapes: tails of the lane kernels' three-row groups (53 = 17·3 + 2, 49 = 16·3 + 1) and of their tiles.
+      for (pattern, rows, columns) in [
+        (TestData.WeightPattern.random, 53, 896), (.allOneBits, 53, 896), (.random, 49, 128),
+      ] {
         let rowBytes = try XCTUnwrap(type.byteCount(elements: columns))
         let weights = TestData.weights(type, count: rows * columns, rng: &rng, pattern: pattern)
-        for batch in [1, 3, 4, 9, 21] {
+        for batch in [1, 3, 4, 9, 21, 33] {
           let input = (0..<batch).flatMap { _ in TestData.activations(count: columns, pattern: .gaussian, rng: &rng) }
           var output = [Float](repeating: .nan, count: batch * rows)
           try weights.withUnsafeBytes { w in
@@ -116,7 +118,8 @@ final class MatMulTests: XCTestCase {
     var rng = SplitMix(seed: 91)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2))
     XCTAssertTrue(matmul.usesFourRowKernels)
-    for type in Self.types {
+    for (type, blockSums) in Self.types.map({ ($0, false) }) + [(.q5_0, true), (.q4_K, true)] {
+      matmul.usesBlockSumKernels = blockSums
       let columns = type == .q4_K || type == .q6_K ? 1024 : 896
       let rows = 45
       let weights = TestData.weights(type, count: rows * columns, rng: &rng)
@@ -140,7 +143,8 @@ final class MatMulTests: XCTestCase {
               for r in 0..<rows {
                 XCTAssertEqual(
                   batched[b * rows + r].bitPattern, single[r].bitPattern,
-                  "\(type) batch \(batch) b=\(b) r=\(r): \(batched[b * rows + r]) vs \(single[r])")
+                  "\(type) block sums \(blockSums) batch \(batch) b=\(b) r=\(r): "
+                    + "\(batched[b * rows + r]) vs \(single[r])")
               }
             }
           }

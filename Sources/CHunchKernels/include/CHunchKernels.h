@@ -96,6 +96,53 @@ void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weigh
                         int64_t row_start, int64_t row_end, const void *prepared, const float *scales,
                         const float *sums, int64_t batch, float *output, int64_t output_stride);
 
+/// Block-sum kernels at HUNCH_LEVEL_AVX512 (blocksums.c) for Q5_0 weights against Q8_0 activations and Q4_K
+/// against Q8_K: every output is one float chain over the blocks in order, acc ← fma(weight scale · activation
+/// scale, float(exact block dot), acc) from 0 (Q4_K: a second chain for the mins, subtracted at the end), whatever
+/// the batch. A different rounding from the lane-wise dot kernels (and llama.cpp's), so opt-in (MatMul).
+int hunch_blocksum_supported(uint32_t weight_type);
+/// One weight row against one activation row in the block-sum arithmetic (the reference the batch paths match).
+float hunch_blocksum_dot(uint32_t weight_type, int64_t n, const void *weights, const void *activations);
+/// The unsigned offset of a weight type's stored quants (Q5_0: 16), or 0.
+int hunch_blocksum_offset(uint32_t weight_type);
+/// Bytes of the activation panel for `batch` rows of `n` elements: 16-row tiles (HUNCH_PANEL_BLOCK_BYTES per Q5_0
+/// block).
+#define HUNCH_PANEL_BLOCK_BYTES 640
+size_t hunch_blocksum_panel_bytes(uint32_t weight_type, int64_t n, int64_t batch);
+/// Builds tiles [tile_start, tile_end) of the panel (64-byte aligned) from `batch` partner rows (Q8_0 for Q5_0, Q8_K
+/// for Q4_K) `row_bytes` apart.
+void hunch_blocksum_prepare(uint32_t weight_type, const void *q8_0_rows, size_t row_bytes, int64_t n, int64_t batch,
+                            int64_t tile_start, int64_t tile_end, void *panel);
+/// Like hunch_matmul_rows for rows [row_start, row_end): from the panel when `panel` is not NULL (batches), else from
+/// the partner rows, 16 weight rows at a time (decoding; also rows too long for the scratch). Uses 64 KiB of stack.
+void hunch_blocksum_matmul(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                           int64_t row_start, int64_t row_end, const void *activations, size_t activation_row_bytes,
+                           const void *panel, int64_t batch, float *output, int64_t output_stride);
+
+/// Batches of 4+ rows for Q4_0, Q5_0 and Q8_0 weights (pairs.c): the pair kernels' arithmetic with 16 activation
+/// rows per vector, bit-identical to them. A panel of HUNCH_LANE_PAIR_BYTES per 64 elements and 16-row tile, built
+/// from prepared pairs (64-byte aligned). Rows up to HUNCH_LANES_MAX_COLUMNS (about 70 KiB of stack per call).
+#define HUNCH_LANE_PAIR_BYTES 1152
+#define HUNCH_LANES_MAX_COLUMNS 10240
+size_t hunch_lanes_panel_bytes(int64_t n, int64_t batch);
+void hunch_lanes_prepare(const void *prepared, int64_t n, int64_t batch, int64_t tile_start, int64_t tile_end,
+                         void *panel);
+void hunch_matmul_lanes(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
+                        int64_t row_start, int64_t row_end, const void *panel, int64_t batch, float *output,
+                        int64_t output_stride);
+
+/// Q4_K batches (blocksums.c) in the default lane-wise arithmetic, bit-identical to the Q4_K dot kernel, from the
+/// block-sum Q4_K panel (hunch_blocksum_panel_bytes / hunch_blocksum_prepare with HUNCH_TYPE_Q4_K). Rows of up to
+/// 10240 elements (whole super-blocks); about 40 KiB of stack per call.
+int hunch_lanes_q4_K_supported(int64_t columns);
+void hunch_matmul_lanes_q4_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride);
+/// The same for Q6_K weights (same panel, same limits), bit-identical to the Q6_K dot kernel.
+void hunch_matmul_lanes_q6_K(int64_t columns, const void *weights, size_t weight_row_bytes, int64_t row_start,
+                             int64_t row_end, const void *panel, int64_t batch, float *output,
+                             int64_t output_stride);
+
 /// A spin-wait hint for busy loops (PAUSE on x86).
 void hunch_cpu_relax(void);
 
