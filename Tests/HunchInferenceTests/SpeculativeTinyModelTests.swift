@@ -283,11 +283,19 @@ final class SpeculativeTinyModelTests: XCTestCase {
     for (shorter, longer) in zip(gaps, gaps.dropFirst()) {
       XCTAssertGreaterThanOrEqual(longer, 2 * shorter - 2, "each lost trial doubles the cooldown: \(gaps)")
     }
-    // Switched off at the end of that request, the next one does not hand it the prompt.
+    // Switched off at the end of that request, the next one does not hand it the prompt, and its cooldown ending
+    // during that request does not bring it back before the one after.
     XCTAssertEqual(controller.disabledDrafters, ["useless"])
     let begunBefore = useless.begun.count
-    XCTAssertEqual(try session.generate(prompt: prompt, maxTokens: 4, speculation: controller, stats: &stats), Array(plain.prefix(4)))
+    let proposalsBefore = proposedAt.count
+    XCTAssertEqual(
+      try session.generate(prompt: prompt, maxTokens: 100, speculation: controller, stats: &stats),
+      Array(plain.prefix(100)))
     XCTAssertEqual(useless.begun.count, begunBefore)
+    XCTAssertEqual(proposedAt.count, proposalsBefore, "no proposal in a request it was not begun for")
+    XCTAssertEqual(controller.disabledDrafters, [], "its cooldown ended during that request")
+    _ = try session.generate(prompt: prompt, maxTokens: 4, speculation: controller, stats: &stats)
+    XCTAssertEqual(useless.begun.count, begunBefore + 1, "back on at the next request")
   }
 
   func testSampledSecondTokenKeepsTheTargetDistribution() throws {

@@ -8,7 +8,8 @@ public protocol Drafter: AnyObject {
   /// A short stable name for statistics ("lookup", "suggestion", "draft-model").
   var name: String { get }
   /// Called once per request with the prompt, before any proposal (a draft model prefills here), unless the drafter
-  /// is switched off then: a drafter switched back on mid-request must catch up from the context it is given.
+  /// is switched off then (it is not asked for proposals in that request either). A drafter switched off and back on
+  /// within a request catches up from the context it is given.
   func begin(prompt: [Int32]) throws(InferenceError)
   /// Up to `maxDraft` tokens that may follow `context` (prompt plus the tokens generated so far); empty when the
   /// drafter has no idea.

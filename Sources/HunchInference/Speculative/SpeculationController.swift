@@ -44,6 +44,10 @@ final class DrafterState {
   var disabledUntilStep: Int?
   /// Verdicts against the drafter since it last paid for itself.
   var lostTrials = 0
+  /// Whether `begin` ran for the current request (a drafter off at its start stays off until the next one).
+  var begunForRequest = false
+  /// Seconds `begin` took (a draft model's prefill), charged to the drafter's next verification step.
+  var pendingBeginSeconds = 0.0
 
   init(drafter: Drafter, draftLength: Int) {
     self.drafter = drafter
@@ -84,9 +88,27 @@ public final class SpeculationController {
   func nextSeed() -> UInt64 { seeds.next() }
 
   /// Lets the active drafters see the prompt. A switched-off drafter is skipped (a draft model would prefill the
-  /// whole prompt for nothing); should it come back during the request, its first proposal catches up.
+  /// whole prompt for nothing) and stays off for the whole request even if its cooldown ends meanwhile: catching up
+  /// on the prompt mid-generation would cost what skipping saved. The time `begin` takes is part of the drafter's
+  /// cost when it is judged.
   func begin(prompt: [Int32]) throws(InferenceError) {
-    for state in states where !isDisabled(state) { try state.drafter.begin(prompt: prompt) }
+    for state in states {
+      state.begunForRequest = false
+      if isDisabled(state) { continue }
+      if state.disabledUntilStep != nil { reactivate(state) }
+      let started = DispatchTime.now().uptimeNanoseconds
+      try state.drafter.begin(prompt: prompt)
+      state.pendingBeginSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+      state.begunForRequest = true
+    }
+  }
+
+  private func reactivate(_ state: DrafterState) {
+    state.disabledUntilStep = nil
+    state.recentSteps = 0
+    state.recentSeconds = 0
+    state.recentTokens = 0
+    state.draftLength = options.initialDraft
   }
 
   private func isDisabled(_ state: DrafterState) -> Bool { state.disabledUntilStep.map { $0 > step } ?? false }
@@ -99,12 +121,8 @@ public final class SpeculationController {
     if options.adaptive && plainStepSeconds == nil { return nil }
     for state in states {
       if let until = state.disabledUntilStep {
-        if until > step { continue }
-        state.disabledUntilStep = nil
-        state.recentSteps = 0
-        state.recentSeconds = 0
-        state.recentTokens = 0
-        state.draftLength = options.initialDraft
+        if until > step || !state.begunForRequest { continue }
+        reactivate(state)
       }
       let tokens = try state.drafter.propose(context: context, maxDraft: min(limit, state.draftLength))
       if !tokens.isEmpty { return (state, Array(tokens.prefix(limit))) }
@@ -126,7 +144,8 @@ public final class SpeculationController {
       state.draftLength = max(options.minDraft, min(state.draftLength - 1, accepted + 2))
     }
     let decay = 0.9
-    state.recentSeconds = decay * state.recentSeconds + seconds
+    state.recentSeconds = decay * state.recentSeconds + seconds + state.pendingBeginSeconds
+    state.pendingBeginSeconds = 0
     state.recentTokens = decay * state.recentTokens + Double(accepted + 1)
     state.recentSteps += 1
     guard options.adaptive, let plain = plainStepSeconds else { return }
