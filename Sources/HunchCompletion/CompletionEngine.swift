@@ -17,11 +17,12 @@ public struct CompletionConfig: Sendable {
   public var currentLineAfterMiddle = false
   /// Shown with `<|repo_name|>` when the vocabulary has it.
   public var repositoryName: String?
-  /// A cursor line holding only indentation is left out of the prompt and expected from the model (a prompt ending
-  /// in blanks splits the tokens the model would write); the model's copy is removed from the output. Blanks after
-  /// code stay in the prompt: the user typed them, so the completion must start after them (token healing makes the
-  /// model's first token start with them); holding them back let the model continue the word before them instead.
-  public var holdBackIndentation = true
+  /// Blanks ending the cursor line left of the cursor are left out of the prompt and expected from the model (a
+  /// prompt ending in blanks splits the tokens the model would write); the model's copy is removed from the output.
+  /// For a model that heals the prompt's last token, only an indentation-only line is held back: blanks typed after
+  /// code stay, and healing makes the first token start with them (holding them back let the healed word before
+  /// them be finished instead: `exec ` became `exec ute() {`).
+  public var holdBackTrailingWhitespace = true
   /// Lines around the cursor whose identifiers are looked up in other buffers.
   public var identifierWindow = 12
   /// See `PromptBudget.keptPrefixLines(anchorLines:)`: 1 cuts the prefix as late as the budget allows.
@@ -124,9 +125,12 @@ public struct CompletionEngine {
       identifiers: nearby, documents: request.otherDocuments, oracle: oracle,
       promptText: keptPrefix + linePrefix + keptSuffix, tokenBudget: config.extraContextTokens)
 
-    let indentationOnly = !linePrefix.isEmpty && linePrefix.allSatisfy { $0 == " " || $0 == "\t" }
-    let holdsBackIndentation = config.holdBackIndentation && indentationOnly
-    let promptLinePrefix = holdsBackIndentation ? "" : linePrefix
+    var promptLinePrefix = linePrefix
+    let indentationOnly = linePrefix.allSatisfy { $0 == " " || $0 == "\t" }
+    if config.holdBackTrailingWhitespace && (indentationOnly || !model.healsPromptEnd) {
+      while let last = promptLinePrefix.last, last == " " || last == "\t" { promptLinePrefix.removeLast() }
+    }
+    let heldBack = String(linePrefix.dropFirst(promptLinePrefix.count))
 
     let format = PromptFormat.detect(specialTokens: model.specialTokens)
     let pieces = format.pieces(
@@ -160,7 +164,7 @@ public struct CompletionEngine {
     case .stoppedByCaller: modelReason = rules.reason ?? .stopToken
     }
     var (stoppedText, reason) = rules.finish(modelReason: modelReason)
-    if holdsBackIndentation { stoppedText = Self.removingIndentation(from: stoppedText) }
+    stoppedText = Self.removingHeldBack(heldBack, from: stoppedText, indentOnly: promptLinePrefix.isEmpty)
     diagnostics.rawOutput = generation.text
     diagnostics.stopReason = reason
     diagnostics.promptTokens = generation.promptTokenCount
@@ -186,16 +190,26 @@ public struct CompletionEngine {
     return CompletionResult(text: text, replacing: replacing, diagnostics: diagnostics)
   }
 
-  /// The output without the indentation held back from the prompt: all leading blanks of the first line (the cursor
-  /// already sits at the indentation); a first line left empty is dropped too.
-  static func removingIndentation(from output: String) -> String {
+  /// The output without the whitespace that was held back from the prompt: all leading blanks of the first line when
+  /// the cursor line held only indentation (the cursor already sits at the indentation; a first line left empty is
+  /// dropped too), else at most the held-back blanks.
+  static func removingHeldBack(_ heldBack: String, from output: String, indentOnly: Bool) -> String {
+    guard !heldBack.isEmpty else { return output }
     var text = Substring(output)
-    if let newline = text.firstIndex(of: "\n"), text[..<newline].allSatisfy({ $0 == " " || $0 == "\t" }),
-      text[text.index(after: newline)...].contains(where: { !$0.isWhitespace })
-    {
-      text = text[text.index(after: newline)...]
+    if indentOnly {
+      if let newline = text.firstIndex(of: "\n"), text[..<newline].allSatisfy({ $0 == " " || $0 == "\t" }),
+        text[text.index(after: newline)...].contains(where: { !$0.isWhitespace })
+      {
+        text = text[text.index(after: newline)...]
+      }
+      return String(text.drop { $0 == " " || $0 == "\t" })
     }
-    return String(text.drop { $0 == " " || $0 == "\t" })
+    var budget = heldBack.count
+    while budget > 0, let first = text.first, first == " " || first == "\t" {
+      text = text.dropFirst()
+      budget -= 1
+    }
+    return String(text)
   }
 
   /// The first candidate with the fewest syntax errors once inserted (the oracle decides).

@@ -64,6 +64,9 @@ public protocol CompletionModel {
   var specialTokens: [String: Int32] { get }
   /// A token the prompt must start with (e.g. `<s>` for CodeLlama), or nil when the model adds none (Qwen).
   var beginningOfText: Int32? { get }
+  /// Whether `generate` heals the prompt's last token (drops a fragment such as a lone blank and makes the first
+  /// generated token start with it). A model that does not heal gets blanks typed after code held back instead.
+  var healsPromptEnd: Bool { get }
   /// Plain text to token ids; never produces special tokens, even when the text spells one.
   func tokenize(_ text: String) -> [Int32]
   /// Token ids back to text (the pieces of special tokens render as nothing or their text; the engine does not care).
@@ -76,6 +79,10 @@ public protocol CompletionModel {
     prompt: [Int32], maxTokens: Int, stopTokens: Set<Int32>, isCancelled: () -> Bool,
     onPiece: (String) -> StopDecision
   ) throws -> Generation
+}
+
+extension CompletionModel {
+  public var healsPromptEnd: Bool { false }
 }
 
 /// A failure of the completion engine, with a stable code.

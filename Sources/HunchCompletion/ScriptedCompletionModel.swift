@@ -5,6 +5,8 @@ import Foundation
 public final class ScriptedCompletionModel: CompletionModel {
   public let specialTokens: [String: Int32]
   public var beginningOfText: Int32?
+  /// What the engine is told about token healing (the script itself heals nothing).
+  public var healsPromptEnd = false
   /// The pieces `generate` replays, in order; a piece naming a special token (`"<|endoftext|>"`) is sampled as that
   /// token.
   public var script: [String]

@@ -41,7 +41,7 @@ final class ContextFuzzTarget: FuzzTarget {
     config.maxBlockLines = input.int(below: 20)
     config.shapePolicy = input.pick([ShapePolicy.automatic, .singleLine, .block])
     config.currentLineAfterMiddle = flags & 1 != 0
-    config.holdBackIndentation = flags & 2 != 0
+    config.holdBackTrailingWhitespace = flags & 2 != 0
     config.identifierWindow = input.int(below: 24)
     config.prefixAnchorLines = input.int(below: 4)
     config.repositoryName = flags & 4 != 0 ? "fuzz" : nil

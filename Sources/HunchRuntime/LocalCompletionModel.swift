@@ -44,6 +44,9 @@ public final class LocalCompletionModel: CompletionModel, @unchecked Sendable {
 
   public var beginningOfText: Int32? { tokenizer.addsBOS ? tokenizer.bosID : nil }
 
+  /// See `generate`: the prompt's last token is healed.
+  public var healsPromptEnd: Bool { true }
+
   private var healingCache: [[UInt8]: [Int32]] = [:]
 
   /// Normal tokens whose text starts with `bytes`. After whitespace the next byte must be something else (a token

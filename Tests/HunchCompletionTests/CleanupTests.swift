@@ -184,37 +184,49 @@ final class CleanupContinuationTests: XCTestCase {
   }
 }
 
-final class HeldBackIndentationTests: XCTestCase {
+final class HeldBackWhitespaceTests: XCTestCase {
   func testAnIndentationOnlyLineLeavesThePromptAndTheModelsCopyLeavesTheOutput() throws {
-    for (language, source, output, expected, promptEnd) in [
-      ("python", "def f(x):\n    y = x\n    ‸\n", "    return y", "return y", "    y = x\n<|fim_suffix|>"),
-      ("swift", "func f() -> Int {\n  let y = 1\n  ‸\n}\n", "  return y", "return y", "  let y = 1\n<|fim_suffix|>"),
-      ("javascript", "function f() {\n  let y = 1;\n  ‸\n}\n", "  return y;", "return y;", "  let y = 1;\n<|fim_suffix|>"),
-    ] {
-      let completed = try complete(source, language: language, output: output)
-      XCTAssertEqual(completed.text, expected, language)
-      XCTAssertTrue(completed.model.lastPromptText.contains(promptEnd), language)
+    for heals in [false, true] {
+      for (language, source, output, expected, promptEnd) in [
+        ("python", "def f(x):\n    y = x\n    ‸\n", "    return y", "return y", "    y = x\n<|fim_suffix|>"),
+        ("swift", "func f() -> Int {\n  let y = 1\n  ‸\n}\n", "  return y", "return y", "  let y = 1\n<|fim_suffix|>"),
+        ("javascript", "function f() {\n  let y = 1;\n  ‸\n}\n", "  return y;", "return y;", "  let y = 1;\n<|fim_suffix|>"),
+      ] {
+        let completed = try complete(source, language: language, output: output, healsPromptEnd: heals)
+        XCTAssertEqual(completed.text, expected, "\(language) heals \(heals)")
+        XCTAssertTrue(completed.model.lastPromptText.contains(promptEnd), "\(language) heals \(heals)")
+      }
     }
     // In an empty body, a first line the model leaves empty is dropped with the indentation.
     let block = try complete("def f(x):\n    ‸\n", language: "python", output: "\n    return x")
     XCTAssertEqual(block.text, "return x")
     var keep = CompletionConfig()
-    keep.holdBackIndentation = false
+    keep.holdBackTrailingWhitespace = false
     let kept = try complete("def f(x):\n    ‸\n", language: "python", output: "return x", config: keep)
     XCTAssertTrue(kept.model.lastPromptText.contains("def f(x):\n    <|fim_suffix|>"))
     XCTAssertEqual(kept.text, "return x")
   }
 
-  func testBlanksAfterCodeStayInThePromptAndTheOutputIsKeptWhole() throws {
-    // The user typed the blank: the completion starts after it, and the word before it is not the model's to finish.
-    for (language, source, promptEnd) in [
-      ("python", "def f(x):\n    return ‸\n", "    return <|fim_suffix|>"),
-      ("swift", "func f() -> Int {\n  return ‸\n}\n", "  return <|fim_suffix|>"),
-      ("javascript", "function f() {\n  return ‸\n}\n", "  return <|fim_suffix|>"),
+  func testBlanksAfterCodeAreHeldBackOnlyFromAModelThatDoesNotHeal() throws {
+    for (language, source, held, kept) in [
+      ("python", "def f(x):\n    return ‸\n", "    return<|fim_suffix|>", "    return <|fim_suffix|>"),
+      ("swift", "func f() -> Int {\n  return ‸\n}\n", "  return<|fim_suffix|>", "  return <|fim_suffix|>"),
+      ("javascript", "function f() {\n  return ‸\n}\n", "  return<|fim_suffix|>", "  return <|fim_suffix|>"),
     ] {
-      let completed = try complete(source, language: language, output: "x")
-      XCTAssertEqual(completed.text, "x", language)
-      XCTAssertTrue(completed.model.lastPromptText.contains(promptEnd), language)
+      // A remote server cannot heal: the blank is held back and the model's copy of it removed.
+      let remote = try complete(source, language: language, output: " x")
+      XCTAssertEqual(remote.text, "x", language)
+      XCTAssertTrue(remote.model.lastPromptText.contains(held), language)
+      // The local engine heals: the user typed the blank, so the completion starts after it, and the word before it
+      // is not the model's to finish.
+      let local = try complete(source, language: language, output: "x", healsPromptEnd: true)
+      XCTAssertEqual(local.text, "x", language)
+      XCTAssertTrue(local.model.lastPromptText.contains(kept), language)
     }
+    // Without the model's copy, nothing is lost; a held-back single blank removes at most one.
+    let plain = try complete("x = ‸\n", language: "python", output: "1")
+    XCTAssertEqual(plain.text, "1")
+    let indented = try complete("x = ‸\n", language: "python", output: "   1")
+    XCTAssertEqual(indented.text, "  1")
   }
 }

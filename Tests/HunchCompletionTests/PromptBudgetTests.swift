@@ -70,7 +70,7 @@ final class PromptBudgetTests: XCTestCase {
     let prefixPart = prompt.components(separatedBy: "<|fim_prefix|>")[1].components(separatedBy: "<|fim_suffix|>")[0]
     let suffixPart = prompt.components(separatedBy: "<|fim_suffix|>")[1].components(separatedBy: "<|fim_middle|>")[0]
     XCTAssertTrue(prefixPart.hasPrefix("import math\ndef total(items):\n"))
-    XCTAssertTrue(prefixPart.hasSuffix("    total += item29\n    return "), "the blank after return stays")
+    XCTAssertTrue(prefixPart.hasSuffix("    total += item29\n    return"), "the blank after return is held back")
     XCTAssertFalse(prefixPart.contains("item0\n"))
     for line in prefixPart.split(separator: "\n").dropLast() {
       XCTAssertTrue(line.hasPrefix("    total += item") || line == "import math" || line == "def total(items):")

@@ -30,12 +30,13 @@ struct Completed {
 func complete(
   _ marked: String, language: String, output: String, config: CompletionConfig = CompletionConfig(),
   others: [OpenDocument] = [], specials: [String] = qwenSpecials, endWith: String? = "<|endoftext|>",
-  path: String = "main.src", file: StaticString = #filePath, line: UInt = #line
+  path: String = "main.src", healsPromptEnd: Bool = false, file: StaticString = #filePath, line: UInt = #line
 ) throws -> Completed {
   let (text, cursor) = document(marked)
   var script = ScriptedCompletionModel.pieces(of: output, specials: specials)
   if let endWith { script.append(endWith) }
   let model = ScriptedCompletionModel(specialTokens: specials, script: script)
+  model.healsPromptEnd = healsPromptEnd
   let request = CompletionRequest(
     document: OpenDocument(path: path, languageID: language, text: text), cursor: cursor, otherDocuments: others)
   let result = try CompletionEngine(config: config).complete(request, model: model, oracle: PlainTextSyntaxOracle())

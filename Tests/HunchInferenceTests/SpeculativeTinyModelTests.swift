@@ -267,7 +267,8 @@ final class SpeculativeTinyModelTests: XCTestCase {
     var options = SpeculationOptions()
     options.trialSteps = 2
     options.earlyVerdictSteps = 2
-    options.breakEvenRatio = 0.5
+    // Every verdict goes against it whatever the timings (a loaded machine made a 0.5 margin flip once).
+    options.breakEvenRatio = 0
     options.cooldownSteps = 10
     let controller = SpeculationController(drafters: [useless], options: options)
     let session = GenerationSession(model: model, contextLength: 256)
