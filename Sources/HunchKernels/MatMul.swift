@@ -140,17 +140,9 @@ public final class MatMul {
       let panelBytes = hunch_blocksum_panel_bytes(type.rawValue, Int64(columns), Int64(batch))
       let buffer = reserveWorkspace(bytes: quantizedBytes + panelBytes)
       let panel = buffer + quantizedBytes
-      pool.parallelFor(count: (batch + 15) / 16, chunk: 1) { range in
-        for tile in range {
-          for b in (tile * 16)..<min(batch, tile * 16 + 16) {
-            FastQuantize.row(
-              partner, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
-          }
-          hunch_blocksum_prepare(
-            type.rawValue, buffer, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
-            panel)
-        }
-      }
+      buildPanel(
+        type: type, partner: partner, input: input, columns: columns, batch: batch, quantized: buffer,
+        activationRowBytes: activationRowBytes, panel: panel)
       let kernel = type == .q4_K ? hunch_matmul_lanes_q4_K : hunch_matmul_lanes_q6_K
       pool.parallelFor(count: rows, chunk: max(chunk, 24)) { range in
         kernel(
@@ -207,17 +199,9 @@ public final class MatMul {
     let panel = batch >= 2 ? buffer + quantizedBytes : nil
     if batch >= 2 {
       // Each task quantizes a tile's 16 rows and builds that tile of the panel.
-      pool.parallelFor(count: (batch + 15) / 16, chunk: 1) { range in
-        for tile in range {
-          for b in (tile * 16)..<min(batch, tile * 16 + 16) {
-            FastQuantize.row(
-              partner, source: input + b * columns, destination: buffer + b * activationRowBytes, count: columns)
-          }
-          hunch_blocksum_prepare(
-            type.rawValue, buffer, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
-            panel)
-        }
-      }
+      buildPanel(
+        type: type, partner: partner, input: input, columns: columns, batch: batch, quantized: buffer,
+        activationRowBytes: activationRowBytes, panel: panel)
     } else {
       FastQuantize.row(partner, source: input, destination: buffer, count: columns)
     }
@@ -250,6 +234,25 @@ public final class MatMul {
       throw KernelError(.badShape, "row \(row) of \(columns) columns is not addressable in \(type)")
     }
     try Dequantize.row(type, source: weights + row * rowBytes, destination: destination, count: columns)
+  }
+
+  /// Quantizes the batch's activation rows into `quantized` and builds the 16-row activation panel the blocksums.c
+  /// batch kernels read; each task takes one tile of 16 rows.
+  private func buildPanel(
+    type: TensorType, partner: TensorType, input: UnsafePointer<Float>, columns: Int, batch: Int,
+    quantized: UnsafeMutableRawPointer, activationRowBytes: Int, panel: UnsafeMutableRawPointer?
+  ) {
+    pool.parallelFor(count: (batch + 15) / 16, chunk: 1) { range in
+      for tile in range {
+        for b in (tile * 16)..<min(batch, tile * 16 + 16) {
+          FastQuantize.row(
+            partner, source: input + b * columns, destination: quantized + b * activationRowBytes, count: columns)
+        }
+        hunch_blocksum_prepare(
+          type.rawValue, quantized, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
+          panel)
+      }
+    }
   }
 
   private func reserveWorkspace(bytes: Int) -> UnsafeMutableRawPointer {
