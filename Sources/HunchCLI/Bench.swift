@@ -173,13 +173,16 @@ struct BenchReport {
 
   func table() -> String {
     var lines = [
-      String(format: "model: %@ (%.1f MiB), threads: %d, kernels: %@", model, Double(modelBytes) / 1_048_576,
+      String(
+        format: "model: %@ (%.1f MiB), threads: %d, kernels: %@", model, Double(modelBytes) / 1_048_576,
         threads, kernelLevel),
       String(format: "weights read per decoded token: %.1f MiB", Double(bytesPerToken) / 1_048_576),
     ]
     if let readGigabytesPerSecond, let decodeCeiling {
-      lines.append(String(format: "read bandwidth: %.1f GB/s -> tg ceiling %.1f t/s", readGigabytesPerSecond,
-        decodeCeiling))
+      lines.append(
+        String(
+          format: "read bandwidth: %.1f GB/s -> tg ceiling %.1f t/s", readGigabytesPerSecond,
+          decodeCeiling))
     }
     lines.append("")
     lines.append("| test   |              t/s |")
@@ -213,4 +216,3 @@ struct BenchReport {
     return text
   }
 }
-

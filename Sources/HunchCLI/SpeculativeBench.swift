@@ -120,7 +120,8 @@ struct SpeculativeBench: ParsableCommand {
     if let draftModel {
       let path = try ModelLocator.resolve(draftModel)
       draftPath = path
-      draft = DraftModelDrafter(model: try Transformer(file: try GGUFFile(path: path), threads: threads), contextLength: contextLength)
+      draft = DraftModelDrafter(
+        model: try Transformer(file: try GGUFFile(path: path), threads: threads), contextLength: contextLength)
     }
     var options = SpeculationOptions()
     options.initialDraft = draftLength
@@ -180,7 +181,8 @@ struct SpeculativeBench: ParsableCommand {
         if output != expected { results[c].mismatches.append(workloadCase.id) }
       }
       if !json {
-        let line = String(format: "[%d/%d] ", index + 1, cases.count) + workloadCase.id + ": "
+        let line =
+          String(format: "[%d/%d] ", index + 1, cases.count) + workloadCase.id + ": "
           + results.map { $0.name + String(format: " %.1f t/s", $0.tokensPerSecond) }.joined(separator: ", ")
         FileHandle.standardError.write(Data((line + "\n").utf8))
       }
@@ -189,7 +191,8 @@ struct SpeculativeBench: ParsableCommand {
     let report = Report(
       model: modelPath, draftModel: draftPath, maxTokens: maxTokens, configs: results,
       tokensPerSecond: Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0.tokensPerSecond) }),
-      speedup: Dictionary(uniqueKeysWithValues: results.map { ($0.name, plainRate > 0 ? $0.tokensPerSecond / plainRate : 0) }))
+      speedup: Dictionary(
+        uniqueKeysWithValues: results.map { ($0.name, plainRate > 0 ? $0.tokensPerSecond / plainRate : 0) }))
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -254,7 +257,8 @@ struct SpeculativeBench: ParsableCommand {
     var lines = ["model: \(report.model)"]
     if let draft = report.draftModel { lines.append("draft: \(draft)") }
     lines.append(
-      "config               cases  tokens  gen s    tok/s  speedup  passes  drafter: drafted/accepted (rate, cases ending switched off)  mismatches")
+      "config               cases  tokens  gen s    tok/s  speedup  passes  drafter: drafted/accepted (rate, cases ending switched off)  mismatches"
+    )
     for r in report.configs {
       let drafters = r.drafters.map {
         "\($0.name): \($0.drafted)/\($0.accepted) (" + String(format: "%.0f%%", 100 * $0.acceptanceRate)
@@ -266,7 +270,8 @@ struct SpeculativeBench: ParsableCommand {
           + String(
             format: " %5d  %6d  %6.2f  %7.1f  %6.2fx  %6d  ", r.cases, r.generatedTokens, r.generationSeconds,
             r.tokensPerSecond, report.speedup[r.name] ?? 0, r.targetSteps)
-          + (drafters.isEmpty ? "-" : drafters) + "  " + (r.mismatches.isEmpty ? "0" : r.mismatches.joined(separator: ",")))
+          + (drafters.isEmpty ? "-" : drafters) + "  "
+          + (r.mismatches.isEmpty ? "0" : r.mismatches.joined(separator: ",")))
     }
     return lines.joined(separator: "\n")
   }

@@ -151,7 +151,8 @@ public struct CompletionEngine {
     let generation: Generation
     do {
       generation = try model.generate(
-        prompt: prompt, maxTokens: shape.isBlock ? config.maxBlockTokens : config.maxTokens, stopTokens: format.stopTokens, isCancelled: isCancelled,
+        prompt: prompt, maxTokens: shape.isBlock ? config.maxBlockTokens : config.maxTokens,
+        stopTokens: format.stopTokens, isCancelled: isCancelled,
         onPiece: { rules.feed($0) })
     } catch {
       throw CompletionError(.modelFailed, "generation failed", cause: String(describing: error))

@@ -1,5 +1,6 @@
-@testable import HunchCompletion
 import XCTest
+
+@testable import HunchCompletion
 
 /// Every clean-up rule, each in Python, Swift and JavaScript.
 final class CleanupTests: XCTestCase {
@@ -139,7 +140,8 @@ final class CleanupTests: XCTestCase {
 
 final class CleanupContinuationTests: XCTestCase {
   func testAnOpenerEndingTheLineIsLeftForTheLinesBelow() throws {
-    let python = try complete("def f():\n    raise ‸\n        \"message\")\n", language: "python", output: "ValueError(")
+    let python = try complete(
+      "def f():\n    raise ‸\n        \"message\")\n", language: "python", output: "ValueError(")
     XCTAssertEqual(python.text, "ValueError(")
     let swift = try complete("struct A {\n  enum ‸\n    case a\n  }\n}\n", language: "swift", output: "Kind {")
     XCTAssertEqual(swift.text, "Kind {")
@@ -190,7 +192,10 @@ final class HeldBackWhitespaceTests: XCTestCase {
       for (language, source, output, expected, promptEnd) in [
         ("python", "def f(x):\n    y = x\n    ‸\n", "    return y", "return y", "    y = x\n<|fim_suffix|>"),
         ("swift", "func f() -> Int {\n  let y = 1\n  ‸\n}\n", "  return y", "return y", "  let y = 1\n<|fim_suffix|>"),
-        ("javascript", "function f() {\n  let y = 1;\n  ‸\n}\n", "  return y;", "return y;", "  let y = 1;\n<|fim_suffix|>"),
+        (
+          "javascript", "function f() {\n  let y = 1;\n  ‸\n}\n", "  return y;", "return y;",
+          "  let y = 1;\n<|fim_suffix|>"
+        ),
       ] {
         let completed = try complete(source, language: language, output: output, healsPromptEnd: heals)
         XCTAssertEqual(completed.text, expected, "\(language) heals \(heals)")

@@ -73,7 +73,9 @@ final class AttentionTests: XCTestCase {
 
   func testSoftmaxExpIsCorrectlyRoundedAndTheSameAtEveryLevel() {
     // Every float from -104 to 88.7 in steps that hit many exponents and mantissas, plus the edges.
-    var arguments: [Float] = [-Float.infinity, -200, -104.5, -104, -103.9, -87.4, -1e-30, -0.0, 0, 1e-30, 88.7, 89.5, .nan]
+    var arguments: [Float] = [
+      -Float.infinity, -200, -104.5, -104, -103.9, -87.4, -1e-30, -0.0, 0, 1e-30, 88.7, 89.5, .nan,
+    ]
     var x: Float = -104
     while x < 88.7 {
       arguments.append(x)

@@ -10,9 +10,9 @@ public struct SpeculationOptions: Sendable {
   public var maxDraft = 48
   /// Verification steps a drafter gets before its cost is judged.
   public var trialSteps = 8
-  /// A drafter losing clearly (time per emitted token above `clearLossRatio` times the break-even) is judged after this many
-  /// steps already: a draft model that loses costs about half a plain step per drafted token, so waiting out the
-  /// whole trial would spend a short completion's budget on it.
+  /// A drafter losing clearly (time per emitted token above `clearLossRatio` times the break-even) is judged after
+  /// this many steps already: a draft model that loses costs about half a plain step per drafted token, so waiting
+  /// out the whole trial would spend a short completion's budget on it.
   public var earlyVerdictSteps = 3
   public var clearLossRatio = 1.5
   /// A drafter is switched off while its time per emitted token exceeds this fraction of a plain step's.
@@ -152,10 +152,12 @@ public final class SpeculationController {
     let perToken = state.recentSeconds / max(state.recentTokens, 1e-9)
     let judged = state.recentSteps >= options.trialSteps
     let losing = perToken > plain * options.breakEvenRatio
-    let clearlyLosing = state.recentSteps >= options.earlyVerdictSteps && perToken > plain * options.breakEvenRatio * options.clearLossRatio
+    let clearlyLosing =
+      state.recentSteps >= options.earlyVerdictSteps
+      && perToken > plain * options.breakEvenRatio * options.clearLossRatio
     if (judged && losing) || clearlyLosing {
-      let cooldown = options.cooldownSteps << min(state.lostTrials, 30)
-      state.disabledUntilStep = step + min(max(options.cooldownSteps, options.maxCooldownSteps), cooldown)
+      let doubled = options.cooldownSteps << min(state.lostTrials, 16)
+      state.disabledUntilStep = step + max(options.cooldownSteps, min(options.maxCooldownSteps, doubled))
       state.lostTrials += 1
     } else if judged {
       state.lostTrials = 0
