@@ -60,6 +60,35 @@ final class BlockSumTests: XCTestCase {
     return acc - mins
   }
 
+  /// `matmul`'s product of (rows, columns) `weights` of `type` with a (batch, columns) input: (batch, rows).
+  static func multiply(
+    _ matmul: MatMul, weights: [UInt8], type: TensorType, rows: Int, columns: Int, input: [Float], batch: Int
+  ) throws -> [Float] {
+    var output = [Float](repeating: .nan, count: batch * rows)
+    try weights.withUnsafeBytes { w in
+      try input.withUnsafeBufferPointer { x in
+        try output.withUnsafeMutableBufferPointer { y in
+          try matmul.multiply(
+            weights: w.baseAddress!, type: type, rows: rows, columns: columns, input: x.baseAddress!, batch: batch,
+            output: y.baseAddress!)
+        }
+      }
+    }
+    return output
+  }
+
+  /// Row `row` of a (rows, columns) input quantized to `type` (`bytes` long).
+  static func quantizedRow(_ type: TensorType, of input: [Float], row: Int, columns: Int, bytes: Int) throws -> [UInt8]
+  {
+    var quantized = [UInt8](repeating: 0, count: bytes)
+    try input.withUnsafeBufferPointer { x in
+      try quantized.withUnsafeMutableBytes { a in
+        try Quantize.row(type, source: x.baseAddress! + row * columns, destination: a.baseAddress!, count: columns)
+      }
+    }
+    return quantized
+  }
+
   func testQ4_KPathsMatchTheScalarModelAndTheReference() throws {
     guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 VNNI on this CPU") }
     var rng = SplitMix(seed: 8)
@@ -74,24 +103,11 @@ final class BlockSumTests: XCTestCase {
           let input = (0..<batch).flatMap { b in
             TestData.activations(count: columns, pattern: b % 4 == 1 ? .spiky : .gaussian, rng: &rng)
           }
-          var output = [Float](repeating: .nan, count: batch * rows)
-          try weights.withUnsafeBytes { w in
-            try input.withUnsafeBufferPointer { x in
-              try output.withUnsafeMutableBufferPointer { y in
-                try matmul.multiply(
-                  weights: w.baseAddress!, type: .q4_K, rows: rows, columns: columns, input: x.baseAddress!,
-                  batch: batch, output: y.baseAddress!)
-              }
-            }
-          }
+          let output = try Self.multiply(
+            matmul, weights: weights, type: .q4_K, rows: rows, columns: columns, input: input, batch: batch)
           for b in 0..<batch {
-            var activations = [UInt8](repeating: 0, count: activationBytes)
-            try input.withUnsafeBufferPointer { x in
-              try activations.withUnsafeMutableBytes { a in
-                try Quantize.row(
-                  .q8_K, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
-              }
-            }
+            let activations = try Self.quantizedRow(
+              .q8_K, of: input, row: b, columns: columns, bytes: activationBytes)
             for r in 0..<rows {
               try weights.withUnsafeBytes { w in
                 try activations.withUnsafeBytes { a in
@@ -191,24 +207,11 @@ final class BlockSumTests: XCTestCase {
           let input = (0..<batch).flatMap { b in
             TestData.activations(count: columns, pattern: b % 5 == 3 ? .spiky : .gaussian, rng: &rng)
           }
-          var output = [Float](repeating: .nan, count: batch * rows)
-          try weights.withUnsafeBytes { w in
-            try input.withUnsafeBufferPointer { x in
-              try output.withUnsafeMutableBufferPointer { y in
-                try matmul.multiply(
-                  weights: w.baseAddress!, type: .q5_0, rows: rows, columns: columns, input: x.baseAddress!,
-                  batch: batch, output: y.baseAddress!)
-              }
-            }
-          }
+          let output = try Self.multiply(
+            matmul, weights: weights, type: .q5_0, rows: rows, columns: columns, input: input, batch: batch)
           for b in 0..<batch {
-            var activations = [UInt8](repeating: 0, count: activationBytes)
-            try input.withUnsafeBufferPointer { x in
-              try activations.withUnsafeMutableBytes { a in
-                try Quantize.row(
-                  .q8_0, source: x.baseAddress! + b * columns, destination: a.baseAddress!, count: columns)
-              }
-            }
+            let activations = try Self.quantizedRow(
+              .q8_0, of: input, row: b, columns: columns, bytes: activationBytes)
             for r in 0..<rows {
               let model = weights.withUnsafeBytes { w in
                 activations.withUnsafeBytes { a in
