@@ -67,6 +67,8 @@ float hunch_dot_q4_0_avx512(int64_t n, const void *w, const void *a);
 float hunch_dot_q4_1_avx512(int64_t n, const void *w, const void *a);
 float hunch_dot_q5_0_avx512(int64_t n, const void *w, const void *a);
 float hunch_dot_q8_0_avx512(int64_t n, const void *w, const void *a);
+float hunch_dot_q4_K_avx512(int64_t n, const void *w, const void *a);
+float hunch_dot_q6_K_avx512(int64_t n, const void *w, const void *a);
 void hunch_dot4_q4_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot4_q4_1_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);
 void hunch_dot4_q5_0_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out);

@@ -284,6 +284,8 @@ hunch_dot_fn hunch_dot_function(uint32_t weight_type, int level) {
     case HUNCH_TYPE_Q4_1: return hunch_dot_q4_1_avx512;
     case HUNCH_TYPE_Q5_0: return hunch_dot_q5_0_avx512;
     case HUNCH_TYPE_Q8_0: return hunch_dot_q8_0_avx512;
+    case HUNCH_TYPE_Q4_K: return hunch_dot_q4_K_avx512;
+    case HUNCH_TYPE_Q6_K: return hunch_dot_q6_K_avx512;
     default: break;
     }
     HUNCH_SELECT(vnni)

@@ -3,6 +3,7 @@
 // An odd last block goes to the 256-bit kernel.
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #include "blocks.h"
@@ -220,16 +221,19 @@ static inline TARGET512 int reduce_epi32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-// Q4_K's packed 6-bit scales and mins (see hunch_q4_K_scale_min) unpacked with 32-bit word operations: the eight
-// scales in bytes 0..7, the eight mins in bytes 8..15.
+// Q4_K's packed 6-bit scales and mins (see hunch_q4_K_scale_min) unpacked in vector registers: the eight scales in
+// bytes 0..7, the eight mins in bytes 8..15. Built from the three 32-bit words w0, w1, w2 without general-purpose
+// registers: inserting those into a vector let the compiler pick a live accumulator as the base register, which
+// chained every super-block behind the last one's result.
 static inline TARGET512 __m128i q4_K_scales_mins(const uint8_t *packed) {
-  uint32_t w0, w1, w2;
-  memcpy(&w0, packed, 4);
-  memcpy(&w1, packed + 4, 4);
-  memcpy(&w2, packed + 8, 4);
-  const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x30303030;
-  return _mm_setr_epi32((int)(w0 & low6), (int)((w2 & low4) | ((w0 >> 2) & top2)), (int)(w1 & low6),
-                        (int)(((w2 >> 4) & low4) | ((w1 >> 2) & top2)));
+  // The 16-byte load reads 4 bytes past the 12 packed ones: the block's quants follow them.
+  const __m128i words = _mm_loadu_si128((const __m128i *)packed);
+  const __m128i low = _mm_shuffle_epi32(words, _MM_SHUFFLE(2, 1, 2, 0));   // w0, w2, w1, w2
+  const __m128i high = _mm_shuffle_epi32(words, _MM_SHUFFLE(1, 1, 0, 0));  // w0, w0, w1, w1
+  const __m128i low_bits = _mm_and_si128(_mm_srlv_epi32(low, _mm_setr_epi32(0, 0, 0, 4)),
+                                         _mm_setr_epi32(0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F));
+  const __m128i top_bits = _mm_and_si128(_mm_srli_epi32(high, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+  return _mm_or_si128(low_bits, top_bits);
 }
 
 // Four rows' eight 32-bit lanes each, summed per row: lane r of the result is the sum of v[r] (exact integers).
@@ -300,6 +304,50 @@ static inline __attribute__((always_inline)) TARGET512 void q4_K_rows(int64_t n,
   }
 }
 
+// One activation row against one Q4_K row, bit-identical to hunch_dot_q4_K_vnni (decoding spends most of its time
+// here). Each 32-byte chunk's low and high nibbles fill one 512-bit vector, so a super-block takes four multiply
+// steps instead of eight; two accumulators split the chain, and folding them gives that kernel's exact 32-bit lanes.
+// The mins term is one 16-lane multiply-add of the block sums instead of a scalar loop; its integer is the same.
+TARGET512 float hunch_dot_q4_K_avx512(int64_t n, const void *w, const void *a) {
+  const block_q4_K *x = w;
+  const block_q8_K *y = a;
+  const int64_t nb = n / HUNCH_QK_K;
+  const __m512i low_mask = _mm512_set1_epi8(0x0F);
+  const __m512i shifts = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);  // high half: >> 4
+  const __m256i min_pairs = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  // Scale 2j in the low half's 16-bit lanes and 2j + 1 in the high half's, for j = 0..3.
+  __m512i scale_index[4];
+  for (int j = 0; j < 4; j++)
+    scale_index[j] =
+      _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)), 1);
+  __m256 acc = _mm256_setzero_ps();
+  float mins = 0;
+  for (int64_t i = 0; i < nb; i++) {
+    const __m256i table = _mm256_cvtepu8_epi16(q4_K_scales_mins(x[i].scales));  // scales 0..7, mins 8..15
+    const __m512i table512 = _mm512_castsi256_si512(table);
+    __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+    for (int j = 0; j < 4; j += 2) {
+      __m512i q0 = _mm512_and_si512(
+        _mm512_srlv_epi16(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j))), shifts),
+        low_mask);
+      __m512i q1 = _mm512_and_si512(
+        _mm512_srlv_epi16(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j + 32))),
+                          shifts),
+        low_mask);
+      s0 = _mm512_dpwssd_epi32(s0, _mm512_maddubs_epi16(q0, _mm512_loadu_si512(y[i].qs + 64 * j)),
+                               _mm512_permutexvar_epi16(scale_index[j], table512));
+      s1 = _mm512_dpwssd_epi32(s1, _mm512_maddubs_epi16(q1, _mm512_loadu_si512(y[i].qs + 64 * j + 64)),
+                               _mm512_permutexvar_epi16(scale_index[j + 1], table512));
+    }
+    const __m256i msum8 =
+      _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[i].bsums), _mm256_permutexvar_epi16(min_pairs, table));
+    const float d = y[i].d * half512(x[i].d);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold256(_mm512_add_epi32(s0, s1))), acc);
+    mins = fmaf(y[i].d * half512(x[i].dmin), (float)reduce_epi32(msum8), mins);
+  }
+  return hsum256(acc) - mins;
+}
+
 TARGET512 void hunch_dot4_q4_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {
   q4_K_rows(n, w, a, stride, out, 1);
 }
@@ -366,6 +414,50 @@ static inline __attribute__((always_inline)) TARGET512 void q6_K_rows(int64_t n,
     }
   }
   for (int r = 0; r < 4 * G; r++) out[r] = hsum256(acc[r]);
+}
+
+// One activation row against one Q6_K row, bit-identical to hunch_dot_q6_K_vnni: each 512-bit vector holds two of
+// that kernel's 256-bit groups (folded into its exact 32-bit lanes at the end of the super-block), and the
+// 32·Σ scale·bsum correction comes off lane 0 as there.
+TARGET512 float hunch_dot_q6_K_avx512(int64_t n, const void *w, const void *a) {
+  const block_q6_K *x = w;
+  const block_q8_K *y = a;
+  const int64_t nb = n / HUNCH_QK_K;
+  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+  // 16-bit lane k of the scale vectors for 64 quants: scale first + k / 8 (16 elements per scale).
+  const __m512i spread = _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL, 0x0002000200020002LL,
+                                           0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL);
+  __m512i scale_index[4];
+  for (int k = 0; k < 4; k++) scale_index[k] = _mm512_add_epi16(spread, _mm512_set1_epi16((short)(4 * k)));
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+    const __m512i table = _mm512_castsi256_si512(scales16);
+    __m512i sa = _mm512_setzero_si512(), sb = _mm512_setzero_si512();
+    for (int half = 0; half < 2; half++) {
+      // Stored values q + 32 (0..63): qa holds elements 0..31 and 32..63 of this half, qb 64..95 and 96..127.
+      const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * half);
+      const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
+      const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 2), 1);
+      const __m512i qa = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(b, m2), 4));
+      const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(b, m30));
+      const int8_t *yq = y[i].qs + 128 * half;
+      sa = _mm512_dpwssd_epi32(sa, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(yq)),
+                               _mm512_permutexvar_epi16(scale_index[2 * half], table));
+      sb = _mm512_dpwssd_epi32(sb, _mm512_maddubs_epi16(qb, _mm512_loadu_si512(yq + 64)),
+                               _mm512_permutexvar_epi16(scale_index[2 * half + 1], table));
+    }
+    // 32·Σ scale·bsum (the +32 in the stored values) in every lane, exact; taken off lane 0 only.
+    const __m256i products = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y[i].bsums), scales16);
+    __m128i offset = _mm_add_epi32(_mm256_castsi256_si128(products), _mm256_extracti128_si256(products, 1));
+    offset = _mm_add_epi32(offset, _mm_shuffle_epi32(offset, 0x4E));
+    offset = _mm_slli_epi32(_mm_add_epi32(offset, _mm_shuffle_epi32(offset, 0xB1)), 5);
+    const __m256i lanes =
+      _mm256_mask_sub_epi32(fold256(_mm512_add_epi32(sa, sb)), 1, fold256(_mm512_add_epi32(sa, sb)),
+                            _mm256_castsi128_si256(offset));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half512(x[i].d)), _mm256_cvtepi32_ps(lanes), acc);
+  }
+  return hsum256(acc);
 }
 
 TARGET512 void hunch_dot4_q6_K_avx512(int64_t n, const void *w, const void *a, size_t stride, float *out) {

@@ -224,6 +224,35 @@ final class DotKernelTests: XCTestCase {
     }
   }
 
+  /// The 512-bit Q4_K and Q6_K row kernels regroup the 256-bit kernels' integer work but must keep their bits: the
+  /// goldens and every cached result were made with the narrower kernels' arithmetic.
+  func testWideKFormatRowKernelsKeepTheNarrowKernelsBits() throws {
+    guard KernelLevel.avx512.isSupported else { throw XCTSkip("no AVX-512 on this machine") }
+    var rng = SplitMix(seed: 43)
+    for type in [TensorType.q4_K, .q6_K] {
+      let wide = try DotKernel(weightType: type, level: .avx512)
+      let narrow = try DotKernel(weightType: type, level: .avx512Vnni)
+      for count in Self.counts(type) {
+        for weightPattern in [TestData.WeightPattern.random, .allZeroBits, .allOneBits] {
+          for activationPattern in TestData.ActivationPattern.allCases {
+            let c = try Self.makeCase(
+              type, count: count, weightPattern: weightPattern, activationPattern: activationPattern, rng: &rng)
+            let (a, b) = c.weights.withUnsafeBytes { w in
+              c.activations.withUnsafeBytes { x in
+                (
+                  wide.dot(count: count, weights: w.baseAddress!, activations: x.baseAddress!),
+                  narrow.dot(count: count, weights: w.baseAddress!, activations: x.baseAddress!)
+                )
+              }
+            }
+            XCTAssertEqual(
+              a.bitPattern, b.bitPattern, "\(type) n=\(count) \(weightPattern) \(activationPattern): \(a) vs \(b)")
+          }
+        }
+      }
+    }
+  }
+
   func testBestLevelOnThisMachine() throws {
     // Informational on other machines; on x86 with AVX2 the SIMD path must be chosen.
     if KernelLevel.avx2.isSupported {
