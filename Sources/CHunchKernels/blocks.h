@@ -28,6 +28,15 @@ _Static_assert(sizeof(block_q4_K) == 144, "Q4_K block");
 _Static_assert(sizeof(block_q6_K) == 210, "Q6_K block");
 _Static_assert(sizeof(block_q8_K) == 292, "Q8_K block");
 
+// Asks for weight rows [first, last) to be brought into cache. The batch kernels spend long enough on each group of
+// rows that the hardware prefetcher does not run ahead of them: without this, every group waited on a memory miss
+// (a 100 MB Q4_K matrix at batch 16 ran 1.45x slower than one that fits in L3).
+static inline void hunch_prefetch_rows(const uint8_t *weights, size_t row_bytes, int64_t first, int64_t last) {
+  if (first >= last) return;
+  const uint8_t *begin = weights + (size_t)first * row_bytes, *end = weights + (size_t)last * row_bytes;
+  for (const uint8_t *line = begin; line < end; line += 64) __builtin_prefetch(line, 0, 3);
+}
+
 // Q4_K packs eight 6-bit scales and eight 6-bit mins into 12 bytes: the first four of each sit in the low 6 bits of
 // bytes 0..7, the last four are split between bytes 8..11 (low bits) and the top 2 bits of bytes 0..7.
 static inline void hunch_q4_K_scale_min(int j, const uint8_t *q, uint8_t *scale, uint8_t *min) {

@@ -601,6 +601,7 @@ static TARGET512 void q4_K_lanes(int64_t nb, const uint8_t *weights, size_t weig
     const int R = row_end - r < 3 ? (int)(row_end - r) : 3;
     const decoded_q4_K *w[3];
     for (int j = 0; j < 3; j++) w[j] = decoded + (j < R ? j : R - 1) * nb;
+    hunch_prefetch_rows(weights, weight_row_bytes, r + 3, r + 6 < row_end ? r + 6 : row_end);  // the next group
     for (int j = 0; j < R; j++) {
       const block_q4_K *x = (const block_q4_K *)(weights + (size_t)(r + j) * weight_row_bytes);
       for (int64_t i = 0; i < nb; i++) decode_q4_K_block(x + i, decoded + j * nb + i);
@@ -722,6 +723,7 @@ static TARGET512 void q6_K_lanes(int64_t nb, const uint8_t *weights, size_t weig
     const int R = row_end - r < 3 ? (int)(row_end - r) : 3;
     const decoded_q6_K *w[3];
     for (int j = 0; j < 3; j++) w[j] = decoded + (j < R ? j : R - 1) * nb;
+    hunch_prefetch_rows(weights, weight_row_bytes, r + 3, r + 6 < row_end ? r + 6 : row_end);  // the next group
     for (int j = 0; j < R; j++) {
       const block_q6_K *x = (const block_q6_K *)(weights + (size_t)(r + j) * weight_row_bytes);
       for (int64_t i = 0; i < nb; i++) decode_q6_K_block(x + i, decoded + j * nb + i);

@@ -256,6 +256,7 @@ static inline __attribute__((always_inline)) TARGET512 void lanes_half(int64_t p
         w[j] = scratch + k * pairs;                                                                               \
         wd[j] = scales + k * 2 * pairs;                                                                           \
       }                                                                                                           \
+      hunch_prefetch_rows(weights, weight_row_bytes, r + 3, r + 6 < row_end ? r + 6 : row_end);                 \
       for (int j = 0; j < R; j++) {                                                                               \
         const BLOCK_T *x = (const BLOCK_T *)(weights + (size_t)(r + j) * weight_row_bytes);                       \
         for (int64_t p = 0; p < pairs; p++) {                                                                     \
