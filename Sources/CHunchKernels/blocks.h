@@ -37,6 +37,14 @@ static inline void hunch_prefetch_rows(const uint8_t *weights, size_t row_bytes,
   for (const uint8_t *line = begin; line < end; line += 64) __builtin_prefetch(line, 0, 3);
 }
 
+// For a single activation row, the rows `ahead` of row r within [r, row_end): about 2 KB of weights in flight in
+// front of the kernel. The matrices of a decoding step are small (0.5 to 3 MB) and each thread's chunk of rows is a
+// short stream, so the hardware prefetcher is still ramping up when the chunk ends.
+static inline int64_t hunch_prefetch_distance(size_t row_bytes) {
+  const int64_t rows = (int64_t)(2048 / (row_bytes ? row_bytes : 1));
+  return rows < 1 ? 1 : rows;
+}
+
 // Q4_K packs eight 6-bit scales and eight 6-bit mins into 12 bytes: the first four of each sit in the low 6 bits of
 // bytes 0..7, the last four are split between bytes 8..11 (low bits) and the top 2 bits of bytes 0..7.
 static inline void hunch_q4_K_scale_min(int j, const uint8_t *q, uint8_t *scale, uint8_t *min) {
