@@ -37,12 +37,21 @@ static inline void hunch_prefetch_rows(const uint8_t *weights, size_t row_bytes,
   for (const uint8_t *line = begin; line < end; line += 64) __builtin_prefetch(line, 0, 3);
 }
 
-// For a single activation row, the rows `ahead` of row r within [r, row_end): about 2 KB of weights in flight in
-// front of the kernel. The matrices of a decoding step are small (0.5 to 3 MB) and each thread's chunk of rows is a
-// short stream, so the hardware prefetcher is still ramping up when the chunk ends.
+// How many rows a single-activation-row kernel keeps requested in front of itself: about 2 KB of weights. The
+// matrices of a decoding step are small (0.5 to 3 MB) and each thread's chunk of rows is a short stream, so the
+// hardware prefetcher is still ramping up when the chunk ends.
 static inline int64_t hunch_prefetch_distance(size_t row_bytes) {
   const int64_t rows = (int64_t)(2048 / (row_bytes ? row_bytes : 1));
   return rows < 1 ? 1 : rows;
+}
+
+// Called at each row r of a chunk [row_start, row_end): requests row r + ahead (at the chunk's first row, every row
+// up to it). Nothing when ahead is 0.
+static inline void hunch_prefetch_ahead(const uint8_t *weights, size_t row_bytes, int64_t r, int64_t row_start,
+                                        int64_t row_end, int64_t ahead) {
+  if (ahead == 0) return;
+  const int64_t last = r + ahead + 1 < row_end ? r + ahead + 1 : row_end;
+  hunch_prefetch_rows(weights, row_bytes, r == row_start ? r : r + ahead, last);
 }
 
 // Q4_K packs eight 6-bit scales and eight 6-bit mins into 12 bytes: the first four of each sit in the low 6 bits of

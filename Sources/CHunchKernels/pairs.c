@@ -110,11 +110,10 @@ static inline TARGET512 __m512i decode_q8_0(const block_q8_0 *x) {
     const __m512i spread1 = _mm512_add_epi32(spread0, two), spread2 = _mm512_add_epi32(spread1, two),            \
                   spread3 = _mm512_add_epi32(spread2, two);                                                      \
     const int64_t ahead = batch == 1 ? hunch_prefetch_distance(weight_row_bytes) : 0;                            \
-    if (ahead) hunch_prefetch_rows(weights, weight_row_bytes, row_start, row_start + ahead < row_end ? row_start + ahead : row_end); \
     for (int64_t b0 = 0; b0 < batch; b0 += TILE) {                                                               \
       const int64_t b1 = b0 + TILE < batch ? b0 + TILE : batch;                                                  \
       for (int64_t r = row_start; r < row_end; r++) {                                                            \
-        if (ahead && r + ahead < row_end) hunch_prefetch_rows(weights, weight_row_bytes, r + ahead, r + ahead + 1); \
+        hunch_prefetch_ahead(weights, weight_row_bytes, r, row_start, row_end, ahead);                            \
         const BLOCK_T *x = (const BLOCK_T *)(weights + (size_t)r * weight_row_bytes);                            \
         int64_t b = b0;                                                                                          \
         for (; b + 8 <= b1; b += 8) {                                                                            \
@@ -404,9 +403,11 @@ static TARGET512 void matmul_pairs_q4_1(int64_t pairs, const uint8_t *weights, s
                                         const float *scales, const float *sums, int64_t batch, float *output,
                                         int64_t output_stride) {
   enum { TILE = 16 };
+  const int64_t ahead = batch == 1 ? hunch_prefetch_distance(weight_row_bytes) : 0;
   for (int64_t b0 = 0; b0 < batch; b0 += TILE) {
     const int64_t b1 = b0 + TILE < batch ? b0 + TILE : batch;
     for (int64_t r = row_start; r < row_end; r++) {
+      hunch_prefetch_ahead(weights, weight_row_bytes, r, row_start, row_end, ahead);
       const block_q4_1 *x = (const block_q4_1 *)(weights + (size_t)r * weight_row_bytes);
       int64_t b = b0;
       for (; b + 8 <= b1; b += 8) q4_1_pair_rows(x, pairs, act, scales, sums, batch, b, output, output_stride, r, 8);

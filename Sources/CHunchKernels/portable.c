@@ -337,11 +337,10 @@ void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, hunch_dot4_fn dot8,
   const uint8_t *w = weights;
   const uint8_t *act = activations;
   const int64_t ahead = batch == 1 ? hunch_prefetch_distance(weight_row_bytes) : 0;
-  if (ahead) hunch_prefetch_rows(w, weight_row_bytes, row_start, row_start + ahead < row_end ? row_start + ahead : row_end);
   for (int64_t b0 = 0; b0 < batch; b0 += TILE) {
     const int64_t b1 = b0 + TILE < batch ? b0 + TILE : batch;
     for (int64_t r = row_start; r < row_end; r++) {
-      if (ahead && r + ahead < row_end) hunch_prefetch_rows(w, weight_row_bytes, r + ahead, r + ahead + 1);
+      hunch_prefetch_ahead(w, weight_row_bytes, r, row_start, row_end, ahead);
       const uint8_t *row = w + (size_t)r * weight_row_bytes;
       int64_t b = b0;
       if (dot8) {
