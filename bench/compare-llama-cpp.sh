@@ -4,10 +4,11 @@
 #   bench/compare-llama-cpp.sh [MODEL.gguf ...] [--threads T] [--repetitions N]
 #
 # For each model: llama-bench -p 512,16 -n 64 -t T -r N -o json, then hunch bench --json with the same tests, and a
-# table of tokens/s (mean ± stddev) with the ratio hunch / llama.cpp. The machine's read bandwidth is measured once
-# (hunch bench --bandwidth: 512-bit loads over 400 MB on T threads, best of 6 passes) and tg64 is shown as a share of
-# the ceiling it implies: bandwidth / weight bytes read per decoded token (every layer matrix plus the output matrix;
-# the token embedding row is left out). Defaults: the three catalogue models under ~/.cache/hunch/models, 2 threads,
+# table of tokens/s (mean ± stddev) with the ratio hunch / llama.cpp. The machine's read bandwidth is measured by
+# hunch bench --bandwidth (512-bit loads over 400 MB on T threads, best of 3 passes) just before each of hunch's tg64
+# runs, and tg64 is shown as a share of the ceiling it implies: bandwidth / weight bytes read per decoded token (every
+# layer matrix plus the output matrix; the token embedding row is left out). On a shared host the readings move by 2x
+# within minutes, so hunch's share is also given run by run, each run against the reading just before it. Defaults: the three catalogue models under ~/.cache/hunch/models, 2 threads,
 # 3 repetitions. Builds hunch in release mode if needed (or takes $HUNCH_BIN); llama.cpp comes from
 # bench/build-llama-cpp.sh.
 # Not part of CI: the numbers depend on the machine and on whatever else it is running.
@@ -85,8 +86,11 @@ for model in models:
               f"| {ratio:15.2f} |")
     if "read_gbps" in hunch and "tg64" in ours:
         ceiling = hunch["tg_ceiling_ts"]
-        line = (f"read bandwidth {hunch['read_gbps']:.1f} GB/s -> tg ceiling {ceiling:.1f} t/s; "
+        samples = " ".join(f"{g:.0f}" for g in hunch.get("read_gbps_samples", []))
+        line = (f"read bandwidth {hunch['read_gbps']:.1f} GB/s (readings {samples}) -> tg ceiling {ceiling:.1f} t/s; "
                 f"hunch tg64 at {100 * ours['tg64']['avg_ts'] / ceiling:.0f}% of it")
+        if "tg_ceiling_share" in hunch:
+            line += f" ({100 * hunch['tg_ceiling_share']:.0f}% run by run)"
         if "tg64" in reference:
             line += f", llama.cpp at {100 * reference['tg64']['avg_ts'] / ceiling:.0f}%"
         print(line)

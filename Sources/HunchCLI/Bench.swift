@@ -92,12 +92,16 @@ struct Bench: ParsableCommand {
       }
       results.append(BenchResult(test: "pp\(n)" + suffix, promptTokens: n, generatedTokens: 0, seconds: seconds))
     }
+    // With --bandwidth, a bandwidth reading is taken just before each tg run and paired with it.
+    let probe = bandwidth ? BandwidthProbe(threads: transformer.threadCount) : nil
+    var readings: [Double] = []  // GB/s, one per tg run (the warm-up's first)
     if generate > 0 {
       let first = randomTokens(1)
       let steps = randomTokens(generate)
       let seconds = try timed(repetitions) { () throws(InferenceError) in
         cache.trim(to: depth)
         try transformer.forward(first, cache: cache)
+        if let probe { readings.append(probe.measure().gigabytesPerSecond) }
         return try measure { () throws(InferenceError) in
           for token in steps { _ = try transformer.forward([token], cache: cache) }
         }
@@ -107,10 +111,11 @@ struct Bench: ParsableCommand {
     }
 
     let bytesPerToken = Self.bytesReadPerToken(transformer.weights)
-    let readBandwidth = bandwidth ? KernelBench.readBandwidth(threads: transformer.threadCount).gigabytesPerSecond : nil
+    if let probe, readings.isEmpty { readings.append(probe.measure().gigabytesPerSecond) }
+    let timedReadings = Array(readings.suffix(generate > 0 ? repetitions : 1))
     let report = BenchReport(
       model: (path as NSString).lastPathComponent, modelBytes: file.fileSize, threads: transformer.threadCount,
-      kernelLevel: KernelLevel.best.description, bytesPerToken: bytesPerToken, readGigabytesPerSecond: readBandwidth,
+      kernelLevel: KernelLevel.best.description, bytesPerToken: bytesPerToken, readings: timedReadings,
       results: results)
     print(json ? report.json() : report.table())
   }
@@ -165,11 +170,25 @@ struct BenchReport {
   let threads: Int
   let kernelLevel: String
   let bytesPerToken: Int
-  let readGigabytesPerSecond: Double?
+  /// Read bandwidth in GB/s: with a tg test, one reading taken just before each of its timed runs.
+  let readings: [Double]
   let results: [BenchResult]
+
+  var readGigabytesPerSecond: Double? { readings.isEmpty ? nil : readings.reduce(0, +) / Double(readings.count) }
 
   /// The tg tokens/s that memory bandwidth alone allows: bandwidth / weight bytes read per token.
   var decodeCeiling: Double? { readGigabytesPerSecond.map { $0 * 1e9 / Double(bytesPerToken) } }
+
+  /// The tg test's share of its ceiling, each run against the reading taken just before it, averaged.
+  var decodeCeilingShare: Double? {
+    guard let tg = results.first(where: { $0.generatedTokens > 0 }), tg.tokensPerSecond.count == readings.count,
+      !readings.isEmpty
+    else { return nil }
+    let shares = zip(tg.tokensPerSecond, readings).map { rate, gigabytes in
+      rate * Double(bytesPerToken) / (gigabytes * 1e9)
+    }
+    return shares.reduce(0, +) / Double(shares.count)
+  }
 
   func table() -> String {
     var lines = [
@@ -183,6 +202,12 @@ struct BenchReport {
         String(
           format: "read bandwidth: %.1f GB/s -> tg ceiling %.1f t/s", readGigabytesPerSecond,
           decodeCeiling))
+      if let decodeCeilingShare {
+        lines.append(
+          String(
+            format: "tg at %.0f%% of the ceiling (each run against a reading taken just before it)",
+            100 * decodeCeilingShare))
+      }
     }
     lines.append("")
     lines.append("| test   |              t/s |")
@@ -208,7 +233,9 @@ struct BenchReport {
     ]
     if let readGigabytesPerSecond, let decodeCeiling {
       object["read_gbps"] = readGigabytesPerSecond
+      object["read_gbps_samples"] = readings
       object["tg_ceiling_ts"] = decodeCeiling
+      if let decodeCeilingShare { object["tg_ceiling_share"] = decodeCeilingShare }
     }
     guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
       let text = String(data: data, encoding: .utf8)

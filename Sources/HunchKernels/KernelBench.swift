@@ -48,22 +48,7 @@ public enum KernelBench {
 
   /// Plain read bandwidth over `bytes` bytes with `threads` threads: the ceiling for mat-vec.
   public static func readBandwidth(bytes: Int = 400_000_000, threads: Int, repetitions: Int = 5) -> Result {
-    let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-    defer { buffer.deallocate() }
-    fillRandom(buffer, bytes: bytes)
-    let pool = ThreadPool(threadCount: threads)
-    let chunk = 1 << 20
-    let sink = UnsafeMutablePointer<UInt64>.allocate(capacity: bytes / chunk + 1)
-    defer { sink.deallocate() }
-    var best = Double.infinity
-    for _ in 0...repetitions {
-      let start = DispatchTime.now().uptimeNanoseconds
-      pool.parallelFor(count: bytes / chunk, chunk: 4) { range in
-        for i in range { sink[i] = hunch_read_bytes(buffer + i * chunk, chunk) }
-      }
-      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-    return Result(label: "read \(threads)T", bytes: (bytes / chunk) * chunk, seconds: best)
+    BandwidthProbe(bytes: bytes, threads: threads).measure(passes: repetitions + 1)
   }
 
   /// Time of one small mat-vec (the per-call cost a decode step pays ~170 times per token).
@@ -194,5 +179,45 @@ public enum KernelBench {
       words[i] = state & 0x3BFF_3BFF_3BFF_3BFF  // keeps every 16-bit lane a finite half below 1
     }
     for i in (bytes / 8 * 8)..<bytes { buffer.storeBytes(of: 0, toByteOffset: i, as: UInt8.self) }
+  }
+}
+
+/// A read-bandwidth probe that can be run many times: the buffer is filled and the threads started once, so a
+/// benchmark can take a reading right next to each timed run (on a shared host the bandwidth left over by
+/// neighbours moves by 2x within a minute, and a single reading says little about a run minutes later).
+public final class BandwidthProbe {
+  private let buffer: UnsafeMutableRawPointer  // (bytes)
+  private let sink: UnsafeMutablePointer<UInt64>  // (chunks): keeps the reads from being optimized away
+  private let pool: ThreadPool
+  private let threads: Int
+  private let chunks: Int
+  private static let chunkBytes = 1 << 20
+
+  public init(bytes: Int = 400_000_000, threads: Int) {
+    chunks = max(1, bytes / Self.chunkBytes)
+    buffer = UnsafeMutableRawPointer.allocate(byteCount: chunks * Self.chunkBytes, alignment: 64)
+    KernelBench.fillRandom(buffer, bytes: chunks * Self.chunkBytes)
+    sink = .allocate(capacity: chunks)
+    self.threads = threads
+    pool = ThreadPool(threadCount: threads)
+  }
+
+  deinit {
+    buffer.deallocate()
+    sink.deallocate()
+  }
+
+  /// The best of `passes` passes of 512-bit loads over the whole buffer.
+  public func measure(passes: Int = 3) -> KernelBench.Result {
+    let buffer = self.buffer, sink = self.sink, chunkBytes = Self.chunkBytes
+    var best = Double.infinity
+    for _ in 0..<max(1, passes) {
+      let start = DispatchTime.now().uptimeNanoseconds
+      pool.parallelFor(count: chunks, chunk: 4) { range in
+        for i in range { sink[i] = hunch_read_bytes(buffer + i * chunkBytes, chunkBytes) }
+      }
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return KernelBench.Result(label: "read \(threads)T", bytes: chunks * chunkBytes, seconds: best)
   }
 }
