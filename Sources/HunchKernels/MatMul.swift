@@ -12,7 +12,7 @@ import Foundation
 public final class MatMul {
   public let pool: ThreadPool
   public let level: KernelLevel
-  private var kernels: [TensorType: DotKernel] = [:]
+  private(set) var kernels: [TensorType: DotKernel] = [:]
   private var workspace: UnsafeMutableRawPointer?
   private var workspaceBytes = 0
 
@@ -255,7 +255,7 @@ public final class MatMul {
     }
   }
 
-  private func reserveWorkspace(bytes: Int) -> UnsafeMutableRawPointer {
+  func reserveWorkspace(bytes: Int) -> UnsafeMutableRawPointer {
     if let workspace, workspaceBytes >= bytes { return workspace }
     workspace?.deallocate()
     let grown = max(bytes, workspaceBytes * 2)

@@ -153,6 +153,63 @@ final class MatMulTests: XCTestCase {
     }
   }
 
+  /// A decoding step multiplies its query/key/value (and gate/up) matrices in one pool pass; every output must keep
+  /// the bits of its own `multiply`, at every kernel level, whatever mix of types (and so of prepared activations)
+  /// shares the input.
+  func testSharedInputProductsAreBitIdenticalToSeparateProducts() throws {
+    var rng = SplitMix(seed: 37)
+    let columns = 512
+    let groups: [[(TensorType, Int)]] = [
+      [(.q5_0, 64), (.q5_0, 8), (.q8_0, 8)],  // a Qwen 0.5B attention block's mix
+      [(.q4_K, 70), (.q6_K, 33), (.q4_K, 5)],
+      [(.q4_1, 41), (.q8_0, 9), (.f32, 6), (.q6_K, 17)],
+      [(.q5_0, 3), (.f16, 50)],
+    ]
+    for level in KernelLevel.allCases where level.isSupported {
+      let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: level)
+      for group in groups {
+        let input = TestData.activations(count: columns, pattern: .gaussian, rng: &rng)
+        let weights = group.map { type, rows in TestData.weights(type, count: rows * columns, rng: &rng) }
+        var separate: [[Float]] = []
+        for ((type, rows), w) in zip(group, weights) {
+          var out = [Float](repeating: .nan, count: rows)
+          try w.withUnsafeBytes { wb in
+            try input.withUnsafeBufferPointer { x in
+              try out.withUnsafeMutableBufferPointer { y in
+                try matmul.multiply(
+                  weights: wb.baseAddress!, type: type, rows: rows, columns: columns, input: x.baseAddress!, batch: 1,
+                  output: y.baseAddress!)
+              }
+            }
+          }
+          separate.append(out)
+        }
+        let outputs = group.map { _, rows in UnsafeMutablePointer<Float>.allocate(capacity: rows) }
+        defer { outputs.forEach { $0.deallocate() } }
+        let pinned = weights.map { w in
+          let p = UnsafeMutableRawPointer.allocate(byteCount: w.count, alignment: 64)
+          w.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: w.count) }
+          return p
+        }
+        defer { pinned.forEach { $0.deallocate() } }
+        let products = group.indices.map { i in
+          SharedInputProduct(
+            weights: UnsafeRawPointer(pinned[i]), type: group[i].0, rows: group[i].1, output: outputs[i])
+        }
+        try input.withUnsafeBufferPointer { x in
+          try matmul.multiply(sharing: x.baseAddress!, columns: columns, products: products)
+        }
+        for (i, (type, rows)) in group.enumerated() {
+          for r in 0..<rows {
+            XCTAssertEqual(
+              outputs[i][r].bitPattern, separate[i][r].bitPattern,
+              "\(level) \(type) product \(i) row \(r): \(outputs[i][r]) vs \(separate[i][r])")
+          }
+        }
+      }
+    }
+  }
+
   func testRejectsBadShapesAndTypes() throws {
     let matmul = MatMul(pool: ThreadPool(threadCount: 1))
     let weights = [UInt8](repeating: 0, count: 4096)

@@ -20,9 +20,13 @@ extension Transformer {
     for (l, layer) in weights.layers.enumerated() {
       // Attention block.
       normalize(n, layer.attentionNorm)
-      multiply(layer.query, normed, n, query)
-      multiply(layer.key, normed, n, key)
-      multiply(layer.value, normed, n, value)
+      if n == 1 {
+        multiply(sharing: normed, columns: e, decodeProjections[l])
+      } else {
+        multiply(layer.query, normed, n, query)
+        multiply(layer.key, normed, n, key)
+        multiply(layer.value, normed, n, value)
+      }
       addBias(layer.queryBias, query, n, c.queryDimension)
       addBias(layer.keyBias, key, n, c.kvDimension)
       addBias(layer.valueBias, value, n, c.kvDimension)
@@ -45,8 +49,12 @@ extension Transformer {
 
       // Feed-forward block.
       normalize(n, layer.feedForwardNorm)
-      multiply(layer.gate, normed, n, gate)
-      multiply(layer.up, normed, n, up)
+      if n == 1 {
+        multiply(sharing: normed, columns: e, decodeFeedForward[l])
+      } else {
+        multiply(layer.gate, normed, n, gate)
+        multiply(layer.up, normed, n, up)
+      }
       VectorMath.swiGLU(gate, up, n * c.feedForward)
       multiply(layer.down, gate, n, projected)
       VectorMath.add(hidden, projected, n * e)
@@ -59,7 +67,9 @@ extension Transformer {
     let epsilon = config.rmsEpsilon
     weight.values.withUnsafeBufferPointer { w in
       guard let base = w.baseAddress else { return }
-      for t in 0..<n { VectorMath.rmsNorm(hidden + t * e, weight: base, epsilon: epsilon, count: e, into: normed + t * e) }
+      for t in 0..<n {
+        VectorMath.rmsNorm(hidden + t * e, weight: base, epsilon: epsilon, count: e, into: normed + t * e)
+      }
     }
   }
 

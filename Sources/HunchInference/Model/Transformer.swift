@@ -36,6 +36,9 @@ public final class Transformer: @unchecked Sendable {
   var scoresCapacity = 0
   var logits: UnsafeMutablePointer<Float>  // (rows, vocabulary)
   var logitsRows = 0
+  // Per layer, the products a one-token step runs as one pool pass each (built once: nothing allocated per token).
+  let decodeProjections: [[SharedInputProduct]]  // query, key, value into the scratch above
+  let decodeFeedForward: [[SharedInputProduct]]  // gate, up
 
   public init(file: GGUFFile, threads: Int? = nil, maxBatch: Int = 256) throws(InferenceError) {
     let config = try ModelConfig(gguf: file)
@@ -68,6 +71,14 @@ public final class Transformer: @unchecked Sendable {
     scores = buffer(1)
     logits = buffer(config.vocabulary)
     logitsRows = 1
+    func product(_ w: WeightMatrix, _ output: UnsafeMutablePointer<Float>) -> SharedInputProduct {
+      SharedInputProduct(weights: w.data, type: w.type, rows: w.rows, output: output)
+    }
+    let (query, key, value, gate, up) = (query, key, value, gate, up)
+    decodeProjections = weights.layers.map {
+      [product($0.query, query), product($0.key, key), product($0.value, value)]
+    }
+    decodeFeedForward = weights.layers.map { [product($0.gate, gate), product($0.up, up)] }
   }
 
   deinit {
@@ -141,5 +152,10 @@ public final class Transformer: @unchecked Sendable {
     // Shapes and types were checked when the weights were loaded, so the kernel cannot refuse them here.
     try? matmul.multiply(
       weights: w.data, type: w.type, rows: w.rows, columns: w.columns, input: input, batch: batch, output: output)
+  }
+
+  /// One token's products of `input` (columns wide) with several matrices, in one pass over the pool.
+  func multiply(sharing input: UnsafePointer<Float>, columns: Int, _ products: [SharedInputProduct]) {
+    try? matmul.multiply(sharing: input, columns: columns, products: products)
   }
 }
