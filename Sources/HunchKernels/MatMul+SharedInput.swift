@@ -101,7 +101,7 @@ extension MatMul {
     plan.weightRowBytes = weightRowBytes
     plan.activationRowBytes = activationRowBytes
     plan.function = kernel.function
-    plan.chunk = max(4, p.rows / (pool.threadCount * 8))  // as `multiply` for one row
+    plan.chunk = decodeChunk(rows: p.rows)  // as `multiply` for one row
     if level == .avx512, hunch_pairs_supported(p.type.rawValue) != 0, partner == .q8_0 || partner == .q8_1,
       columns % 64 == 0
     {

@@ -62,14 +62,15 @@ public final class MatMul {
       let weightRowBytes = type.byteCount(elements: columns)
     else { throw KernelError(.unsupportedType, "no \(level) kernel for \(type) weights") }
 
-    // At least eight chunks per thread, and for batches chunks of about 2M multiply-adds (~0.1 ms): the caller
+    // Batches: at least eight chunks per thread, and chunks of about 2M multiply-adds (~0.1 ms): the caller
     // waits for the last chunk another thread holds, so chunks must be small next to the whole product, while
     // claiming one costs only an atomic increment. But never under 32 rows for batches: a chunk runs its rows
     // against one 16-row activation tile at a time, and with a row or two per chunk every tile of a long batch is
-    // fetched again per row, from L3 (pp512 through 896x4864 Q4_K: 1.3x faster with the floor).
+    // fetched again per row, from L3 (pp512 through 896x4864 Q4_K: 1.3x faster with the floor). One row: see
+    // decodeChunk.
     let perThread = max(1, rows / (pool.threadCount * 8))
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
-    let chunk = batch == 1 ? max(4, perThread) : max(min(perThread, bySize), 32)
+    let chunk = batch == 1 ? decodeChunk(rows: rows) : max(min(perThread, bySize), 32)
 
     if usesBlockSumKernels, level == .avx512, hunch_blocksum_supported(type.rawValue) != 0 {
       multiplyBlockSums(
@@ -254,6 +255,12 @@ public final class MatMul {
       }
     }
   }
+
+  /// Rows per chunk for one activation row (a decoding step): two chunks per thread. Long chunks stream best: with
+  /// eight per thread the 1.5B decoded 46 t/s, with two 48.6, and SmolLM2-135M (small matrices, so many chunks and
+  /// stream restarts per token) 295 -> 357 t/s; with 16 or 32 per thread the wait at the barrier shrank but every
+  /// model got slower. Two rather than one per thread, so a thread slowed by the host can hand over a chunk.
+  func decodeChunk(rows: Int) -> Int { max(4, (rows + 2 * pool.threadCount - 1) / (2 * pool.threadCount)) }
 
   func reserveWorkspace(bytes: Int) -> UnsafeMutableRawPointer {
     if let workspace, workspaceBytes >= bytes { return workspace }
