@@ -356,6 +356,17 @@ TARGET512 void hunch_dot8_q4_K_avx512(int64_t n, const void *w, const void *a, s
   q4_K_rows(n, w, a, stride, out, 2);
 }
 
+// The stored values q + 32 (0..63) of one half (128 elements) of a Q6_K block: qa holds elements 0..31 and 32..63,
+// qb 64..95 and 96..127.
+static inline TARGET512 void q6_K_half(const block_q6_K *x, int half, __m512i *qa, __m512i *qb) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
+  const __m512i l = _mm512_loadu_si512(x->ql + 64 * half);
+  const __m256i bits = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * half));
+  const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 2), 1);
+  *qa = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(b, m2), 4));
+  *qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(b, m30));
+}
+
 // 4·G activation rows against one Q6_K weight row, each bit-identical to hunch_dot_q6_K_vnni: the 512-bit vectors
 // hold two of that kernel's 256-bit groups, folded at the end of each super-block into its exact 32-bit lanes; the
 // 32·Σ scale·bsum correction is taken off lane 0 as there, then the same FMA and horizontal sum.
@@ -365,7 +376,6 @@ static inline __attribute__((always_inline)) TARGET512 void q6_K_rows(int64_t n,
   const block_q8_K *y[8];
   for (int r = 0; r < 4 * G; r++) y[r] = (const void *)((const uint8_t *)a + r * stride);
   const int64_t nb = n / HUNCH_QK_K;
-  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
   // 16-bit lane k of the scale vectors for 64 quants: scale first + k / 8 (16 elements per scale).
   const __m512i spread = _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL, 0x0002000200020002LL,
                                            0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL);
@@ -377,12 +387,8 @@ static inline __attribute__((always_inline)) TARGET512 void q6_K_rows(int64_t n,
     __m512i s[8];
     for (int r = 0; r < 4 * G; r++) s[r] = _mm512_setzero_si512();
     for (int half = 0; half < 2; half++) {
-      // Stored values q + 32 (0..63): qa holds elements 0..31 and 32..63 of this half, qb 64..95 and 96..127.
-      const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * half);
-      const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
-      const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 2), 1);
-      const __m512i qa = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(b, m2), 4));
-      const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(b, m30));
+      __m512i qa, qb;
+      q6_K_half(x + i, half, &qa, &qb);
       const __m512i sa =
         _mm512_permutexvar_epi16(_mm512_add_epi16(spread, _mm512_set1_epi16((short)(8 * half))), table);
       const __m512i sb =
@@ -423,7 +429,6 @@ TARGET512 float hunch_dot_q6_K_avx512(int64_t n, const void *w, const void *a) {
   const block_q6_K *x = w;
   const block_q8_K *y = a;
   const int64_t nb = n / HUNCH_QK_K;
-  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03), m30 = _mm512_set1_epi8(0x30);
   // 16-bit lane k of the scale vectors for 64 quants: scale first + k / 8 (16 elements per scale).
   const __m512i spread = _mm512_setr_epi64(0, 0, 0x0001000100010001LL, 0x0001000100010001LL, 0x0002000200020002LL,
                                            0x0002000200020002LL, 0x0003000300030003LL, 0x0003000300030003LL);
@@ -435,12 +440,8 @@ TARGET512 float hunch_dot_q6_K_avx512(int64_t n, const void *w, const void *a) {
     const __m512i table = _mm512_castsi256_si512(scales16);
     __m512i sa = _mm512_setzero_si512(), sb = _mm512_setzero_si512();
     for (int half = 0; half < 2; half++) {
-      // Stored values q + 32 (0..63): qa holds elements 0..31 and 32..63 of this half, qb 64..95 and 96..127.
-      const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * half);
-      const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * half));
-      const __m512i b = _mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 2), 1);
-      const __m512i qa = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(b, m2), 4));
-      const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(b, m30));
+      __m512i qa, qb;
+      q6_K_half(x + i, half, &qa, &qb);
       const int8_t *yq = y[i].qs + 128 * half;
       sa = _mm512_dpwssd_epi32(sa, _mm512_maddubs_epi16(qa, _mm512_loadu_si512(yq)),
                                _mm512_permutexvar_epi16(scale_index[2 * half], table));
