@@ -593,6 +593,20 @@ static inline __attribute__((always_inline)) TARGET512 void q4_K_lanes_pass(int6
   }
 }
 
+// The eight chains of a tile's 16 activation rows (chains 0..3 in `low`, 4..7 in `high`) summed in the one-row K
+// kernels' horizontal order (lane l + lane l + 4, then + 2, + 1), minus `mins` (zero for Q6_K: x − 0 is x, bit for
+// bit), stored to the tile's rows of one output column.
+static inline TARGET512 void store_tile_sums(const __m512 low[4], const __m512 high[4], __m512 mins, int64_t tile,
+                                             int64_t batch, float *column, int64_t stride) {
+  __m512 s[4];
+  for (int k = 0; k < 4; k++) s[k] = _mm512_add_ps(low[k], high[k]);
+  s[0] = _mm512_add_ps(s[0], s[2]);
+  s[1] = _mm512_add_ps(s[1], s[3]);
+  float lanes[16];
+  _mm512_storeu_ps(lanes, _mm512_sub_ps(_mm512_add_ps(s[0], s[1]), mins));
+  for (int k = 0; k < 16 && 16 * tile + k < batch; k++) column[(16 * tile + k) * stride] = lanes[k];
+}
+
 static TARGET512 void q4_K_lanes(int64_t nb, const uint8_t *weights, size_t weight_row_bytes, int64_t row_start,
                                  int64_t row_end, const panel_q4_K_block *panel, int64_t batch, float *output,
                                  int64_t stride, decoded_q4_K *decoded) {
@@ -625,14 +639,7 @@ static TARGET512 void q4_K_lanes(int64_t nb, const uint8_t *weights, size_t weig
           mins = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(p[i].d), _mm512_set1_ps(w[j][i].dmin)),
                                  _mm512_cvtepi32_ps(m), mins);
         }
-        // The one-row kernel's horizontal sum: lane l + lane l + 4, then + 2, + 1; then minus the mins.
-        __m512 s[4];
-        for (int k = 0; k < 4; k++) s[k] = _mm512_add_ps(low[j][k], high[j][k]);
-        s[0] = _mm512_add_ps(s[0], s[2]);
-        s[1] = _mm512_add_ps(s[1], s[3]);
-        float lanes[16];
-        _mm512_storeu_ps(lanes, _mm512_sub_ps(_mm512_add_ps(s[0], s[1]), mins));
-        for (int k = 0; k < 16 && 16 * t + k < batch; k++) output[(16 * t + k) * stride + r + j] = lanes[k];
+        store_tile_sums(low[j], high[j], mins, t, batch, output + r + j, stride);
       }
     }
   }
@@ -738,15 +745,8 @@ static TARGET512 void q6_K_lanes(int64_t nb, const uint8_t *weights, size_t weig
         q6_K_lanes_pass(nb, w, p, 0, 2, low);
         q6_K_lanes_pass(nb, w, p, 4, 2, high);
       }
-      for (int j = 0; j < R; j++) {
-        __m512 s[4];  // the one-row kernel's horizontal sum: lane l + lane l + 4, then + 2, + 1
-        for (int k = 0; k < 4; k++) s[k] = _mm512_add_ps(low[j][k], high[j][k]);
-        s[0] = _mm512_add_ps(s[0], s[2]);
-        s[1] = _mm512_add_ps(s[1], s[3]);
-        float lanes[16];
-        _mm512_storeu_ps(lanes, _mm512_add_ps(s[0], s[1]));
-        for (int k = 0; k < 16 && 16 * t + k < batch; k++) output[(16 * t + k) * stride + r + j] = lanes[k];
-      }
+      for (int j = 0; j < R; j++)
+        store_tile_sums(low[j], high[j], _mm512_setzero_ps(), t, batch, output + r + j, stride);
     }
   }
 }
