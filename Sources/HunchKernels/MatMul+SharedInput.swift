@@ -57,6 +57,7 @@ extension MatMul {
       let count = products.count
       let base = UnsafeRawPointer(buffer)
       let plans = UnsafeBufferPointer(plan)
+      let bytePermutes = usesBytePermuteKernels
       pool.parallelFor(count: totalChunks, chunk: 1) { range in
         for index in range {
           var i = count - 1
@@ -64,7 +65,8 @@ extension MatMul {
           let p = products[i]
           let start = (index - plans[i].firstChunk) * plans[i].chunk
           Self.runRows(
-            plans[i], p, columns: columns, input: input, base: base, rows: start..<min(p.rows, start + plans[i].chunk))
+            plans[i], p, columns: columns, input: input, base: base, rows: start..<min(p.rows, start + plans[i].chunk),
+            bytePermutes: bytePermutes)
         }
       }
     }
@@ -147,7 +149,7 @@ extension MatMul {
 
   private static func runRows(
     _ plan: RowPlan, _ p: SharedInputProduct, columns: Int, input: UnsafePointer<Float>, base: UnsafeRawPointer,
-    rows: Range<Int>
+    rows: Range<Int>, bytePermutes: Bool
   ) {
     switch plan.path {
     case .pairs:
@@ -155,7 +157,8 @@ extension MatMul {
       let sums = plan.partner == .q8_1 ? scales + columns / 64 * 2 : nil
       hunch_matmul_pairs(
         p.type.rawValue, Int64(columns), p.weights, plan.weightRowBytes, Int64(rows.lowerBound),
-        Int64(rows.upperBound), base + plan.preparedOffset, scales, sums, 1, p.output, Int64(p.rows))
+        Int64(rows.upperBound), base + plan.preparedOffset, scales, sums, 1, p.output, Int64(p.rows),
+        bytePermutes ? 1 : 0)
     case .rows, .floats:
       guard let function = plan.function else { return }
       let activations = plan.path == .floats ? UnsafeRawPointer(input) : base + plan.activationOffset

@@ -29,6 +29,10 @@ public final class MatMul {
   /// agreement figures (see docs/inference.md), so it is off unless set, or HUNCH_BLOCK_SUMS=1 in the environment.
   public var usesBlockSumKernels = ProcessInfo.processInfo.environment["HUNCH_BLOCK_SUMS"] == "1"
 
+  /// Whether a single Q5_0 activation row may take the byte-permute kernel (pairs.c, CPUs with AVX512-VBMI): the same
+  /// bits as the other pair kernel, faster when decoding. The switch lets tests cover both.
+  public var usesBytePermuteKernels = true
+
   public init(pool: ThreadPool, level: KernelLevel = .best) {
     self.pool = pool
     self.level = level.isSupported ? level : .best
@@ -126,10 +130,11 @@ public final class MatMul {
       } else {
         for b in 0..<batch { prepare(b) }
       }
+      let bytePermutes: Int32 = usesBytePermuteKernels ? 1 : 0
       pool.parallelFor(count: rows, chunk: chunk) { range in
         hunch_matmul_pairs(
           type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
-          prepared, scales, sums, Int64(batch), output, Int64(rows))
+          prepared, scales, sums, Int64(batch), output, Int64(rows), bytePermutes)
       }
       return
     }

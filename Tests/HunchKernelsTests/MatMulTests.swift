@@ -65,7 +65,11 @@ final class MatMulTests: XCTestCase {
     var rng = SplitMix(seed: 77)
     let matmul = MatMul(pool: ThreadPool(threadCount: 2), level: .avx512)
     matmul.usesBlockSumKernels = false  // the lane-wise kernels the row dot kernels share (BlockSumTests: the others)
-    for type in [TensorType.q4_0, .q5_0, .q8_0, .q4_1] {
+    // Single Q5_0 rows take the byte-permute kernel where the CPU has AVX512-VBMI, the general pair kernel otherwise.
+    for (type, bytePermutes) in [
+      (TensorType.q4_0, false), (.q5_0, true), (.q5_0, false), (.q8_0, false), (.q4_1, false),
+    ] {
+      matmul.usesBytePermuteKernels = bytePermutes
       let kernel = try DotKernel(weightType: type, level: .avx512)
       let partner = try XCTUnwrap(Quantize.partner(for: type))
       // Shapes: tails of the lane kernels' three-row groups (53 = 17·3 + 2, 49 = 16·3 + 1) and of their tiles.
@@ -104,7 +108,7 @@ final class MatMulTests: XCTestCase {
               let ulps = abs(Int(got.bitPattern) - Int(expected.bitPattern))
               XCTAssertLessThanOrEqual(
                 ulps, Self.pairKernelToleranceULPs,
-                "\(type) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs \(expected)")
+                "\(type) permutes \(bytePermutes) \(pattern) batch \(batch) b=\(b) r=\(r): \(got) vs \(expected)")
             }
           }
         }

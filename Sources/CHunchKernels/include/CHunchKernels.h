@@ -92,9 +92,11 @@ void hunch_gather_pair_sums(const void *prepared, int64_t n, int64_t batch, floa
 void hunch_gather_pair_scales(const void *prepared, int64_t n, int64_t batch, float *scales);
 /// Like hunch_matmul_rows for prepared activations (batch rows of n / 64 pairs each, their scales gathered by
 /// hunch_gather_pair_scales; for Q4_1 also their sums, from hunch_gather_pair_sums, else NULL), bit-identical to it.
+/// `byte_permutes`: a single Q5_0 row (batch 1, output_stride unused) may take the AVX512-VBMI kernel where the CPU has
+/// it (same bits; 0 keeps the other, for tests).
 void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weights, size_t weight_row_bytes,
                         int64_t row_start, int64_t row_end, const void *prepared, const float *scales,
-                        const float *sums, int64_t batch, float *output, int64_t output_stride);
+                        const float *sums, int64_t batch, float *output, int64_t output_stride, int byte_permutes);
 
 /// Block-sum kernels at HUNCH_LEVEL_AVX512 (blocksums.c) for Q5_0 weights against Q8_0 activations and Q4_K
 /// against Q8_K: every output is one float chain over the blocks in order, acc ← fma(weight scale · activation
