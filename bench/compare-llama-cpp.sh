@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Puts hunch's throughput beside llama.cpp's on the same GGUF files and thread count, in one run:
 #
-#   bench/compare-llama-cpp.sh [MODEL.gguf ...] [--threads T] [--repetitions N]
+#   bench/compare-llama-cpp.sh [MODEL.gguf ...] [--threads T] [--repetitions N] [--interleave]
 #
 # For each model: llama-bench -p 512,16 -n 64 -t T -r N -o json, then hunch bench --json with the same tests, and a
 # table of tokens/s (mean ± stddev) with the ratio hunch / llama.cpp. The machine's read bandwidth is measured by
@@ -10,19 +10,23 @@
 # layer matrix plus the output matrix; the token embedding row is left out). On a shared host the readings move by 2x
 # within minutes, so hunch's share is also given run by run, each run against the reading just before it. Defaults: the three catalogue models under ~/.cache/hunch/models, 2 threads,
 # 3 repetitions. Builds hunch in release mode if needed (or takes $HUNCH_BIN); llama.cpp comes from
-# bench/build-llama-cpp.sh.
+# bench/build-llama-cpp.sh. --interleave runs the repetitions as N rounds of one llama-bench repetition followed by
+# one hunch bench repetition, so both engines see the same moments of a drifting host, and prints the tg64 ratio of
+# each round (the table then pools the rounds' samples).
 # Not part of CI: the numbers depend on the machine and on whatever else it is running.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 threads=2
 repetitions=3
+interleave=0
 models=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --repetitions) repetitions="$2"; shift 2 ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    --interleave) interleave=1; shift ;;
+    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
     *) models+=("$1"); shift ;;
   esac
 done
@@ -46,32 +50,64 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cut -d' ' -f1-3 /proc/loadavg > "$work/load.before"
-for model in "${models[@]}"; do
+# One round: llama-bench then hunch bench, $2 repetitions each, into $work/NAME.{llama,hunch}.ROUND.json.
+run_round() {
+  local model="$1" reps="$2" round="$3" name
   name="$(basename "$model")"
-  echo "== $name: llama-bench" >&2
+  echo "== $name: llama-bench (round $round)" >&2
   LD_LIBRARY_PATH="$llama/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-    "$llama/bin/llama-bench" -m "$model" -p 512,16 -n 64 -t "$threads" -r "$repetitions" -o json \
-    > "$work/$name.llama.json"
-  echo "== $name: hunch bench" >&2
-  "$hunch" bench --model "$model" --threads "$threads" --repetitions "$repetitions" --prompt 512,16 --generate 64 \
-    --bandwidth --json > "$work/$name.hunch.json"
+    "$llama/bin/llama-bench" -m "$model" -p 512,16 -n 64 -t "$threads" -r "$reps" -o json \
+    > "$work/$name.llama.$round.json"
+  echo "== $name: hunch bench (round $round)" >&2
+  "$hunch" bench --model "$model" --threads "$threads" --repetitions "$reps" --prompt 512,16 --generate 64 \
+    --bandwidth --json > "$work/$name.hunch.$round.json"
+}
+for model in "${models[@]}"; do
+  if [ "$interleave" = 1 ]; then
+    for round in $(seq "$repetitions"); do run_round "$model" 1 "$round"; done
+  else
+    run_round "$model" "$repetitions" 1
+  fi
 done
 cut -d' ' -f1-3 /proc/loadavg > "$work/load.after"
 
 python3 - "$work" "$threads" "${models[@]}" <<'EOF'
-import json, os, sys
+import glob, json, os, statistics, sys
 work, threads, models = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+def rounds(name, engine):
+    paths = glob.glob(os.path.join(work, f"{name}.{engine}.*.json"))
+    return [json.load(open(p)) for p in sorted(paths, key=lambda p: int(p.rsplit(".", 2)[-2]))]
+
+def pooled(results):
+    """One result per test from several rounds' results: their samples together, mean and sample stddev."""
+    samples = {}
+    for r in results:
+        samples.setdefault(r["test"], []).extend(r["samples_ts"])
+    return {t: {"avg_ts": statistics.mean(v), "stddev_ts": statistics.stdev(v) if len(v) > 1 else 0.0,
+                "samples_ts": v} for t, v in samples.items()}
+
+def llama_test(r):
+    return f"pp{r['n_prompt']}" if r["n_gen"] == 0 else f"tg{r['n_gen']}"
+
 load = [open(os.path.join(work, f)).read().strip() for f in ("load.before", "load.after")]
 print(f"threads: {threads}; load average (1, 5, 15 min) before: {load[0]}, after: {load[1]} "
       f"(other processes share the cores; numbers above ~{os.cpu_count()} mean contention)")
 for model in models:
     name = os.path.basename(model)
-    llama = json.load(open(os.path.join(work, name + ".llama.json")))
-    hunch = json.load(open(os.path.join(work, name + ".hunch.json")))
-    def llama_test(r):
-        return f"pp{r['n_prompt']}" if r["n_gen"] == 0 else f"tg{r['n_gen']}"
-    reference = {llama_test(r): r for r in llama}
-    ours = {r["test"]: r for r in hunch["results"]}
+    llama_rounds, hunch_rounds = rounds(name, "llama"), rounds(name, "hunch")
+    reference = pooled([dict(r, test=llama_test(r)) for run in llama_rounds for r in run])
+    ours = pooled([r for run in hunch_rounds for r in run["results"]])
+    hunch = dict(hunch_rounds[0])
+    if len(hunch_rounds) > 1:
+        gbps = [g for run in hunch_rounds for g in run.get("read_gbps_samples", [])]
+        shares = [run["tg_ceiling_share"] for run in hunch_rounds if "tg_ceiling_share" in run]
+        hunch["read_gbps_samples"] = gbps
+        if gbps:
+            hunch["read_gbps"] = statistics.mean(gbps)
+            hunch["tg_ceiling_ts"] = hunch["read_gbps"] * 1e9 / hunch["bytes_per_token"]
+        if shares:
+            hunch["tg_ceiling_share"] = statistics.mean(shares)
     print()
     print(f"{name} ({hunch['model_bytes'] / 2**20:.0f} MiB, kernels {hunch['kernel_level']}; "
           f"{hunch['bytes_per_token'] / 2**20:.1f} MiB of weights read per decoded token)")
@@ -94,4 +130,8 @@ for model in models:
         if "tg64" in reference:
             line += f", llama.cpp at {100 * reference['tg64']['avg_ts'] / ceiling:.0f}%"
         print(line)
+    if len(hunch_rounds) > 1 and "tg64" in ours and "tg64" in reference:
+        paired = [h / l for h, l in zip(ours["tg64"]["samples_ts"], reference["tg64"]["samples_ts"])]
+        print("tg64 ratio round by round: " + " ".join(f"{r:.2f}" for r in paired)
+              + f" (median {statistics.median(paired):.2f})")
 EOF
