@@ -118,6 +118,9 @@ static void attend_portable(int64_t head_dim, int64_t group, const float *querie
 #include <immintrin.h>
 
 #define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
+// The kernels below take the head size in 16-float chunks; forced inline into attend512_64 and attend512_128 so each
+// is compiled for its constant (left to itself the compiler kept a runtime switch on `chunks` in the inner loops).
+#define SPECIALIZED static inline __attribute__((always_inline)) TARGET512
 
 // 16 vectors transposed in registers: afterwards r[l] holds, in lane j, what lane l of r[j] held.
 static inline TARGET512 void transpose16(__m512 r[16]) {
@@ -149,7 +152,7 @@ static inline TARGET512 void transpose16(__m512 r[16]) {
 // Scores of every head of the group against keys 0..<visible, 16 positions at a time; `chunks` = head_dim / 16 (a
 // constant after inlining). Each position's 16-lane accumulator is the reference's; transposing 16 of them lets their
 // lane sums (0 + l0 + … + l15, in that order) run as vector adds instead of a scalar chain per position.
-static inline TARGET512 void scores512(int chunks, int64_t group, const float *queries, const float *keys,
+SPECIALIZED void scores512(int chunks, int64_t group, const float *queries, const float *keys,
                                        int64_t kv_stride, int64_t visible, float scale, float *scores) {
   const __m512 scales = _mm512_set1_ps(scale);
   for (int64_t j0 = 0; j0 < visible; j0 += 16) {
@@ -178,15 +181,17 @@ static inline TARGET512 void scores512(int chunks, int64_t group, const float *q
 // The same scores from keys transposed into tiles of 16 positions (keys_t: (tile, head_dim, 16)): lane j of T_l is
 // lane l of position j's accumulator above, built by the same FMAs in the same order, and (0 + T_0 + ... + T_15)
 // is its sum in the same order; so the bits match while 16 positions share every instruction.
-static inline TARGET512 void scores512_transposed(int chunks, int64_t group, const float *queries, const float *keys_t,
+SPECIALIZED void scores512_transposed(int chunks, int64_t group, const float *queries, const float *keys_t,
                                                   int64_t visible, float scale, float *scores) {
   const int64_t head_dim = chunks * 16;
   const __m512 scales = _mm512_set1_ps(scale);
-  for (int64_t h = 0; h < group; h++) {
-    const float *q = queries + h * head_dim;
-    float *s = scores + h * visible;
-    for (int64_t j0 = 0; j0 < visible; j0 += 16) {
-      const float *tile = keys_t + j0 * head_dim;  // (head_dim, 16)
+  // Tiles outside, heads inside: a tile (8 KB at head_dim 128) is read from L3 once for the whole query group and
+  // then from L1, where heads outside re-read the layer's keys per head (2.4 MB per head at 4608 positions).
+  for (int64_t j0 = 0; j0 < visible; j0 += 16) {
+    const float *tile = keys_t + j0 * head_dim;  // (head_dim, 16)
+    for (int64_t h = 0; h < group; h++) {
+      const float *q = queries + h * head_dim;
+      float *s = scores + h * visible;
       __m512 t[16];
       for (int l = 0; l < 16; l++) t[l] = _mm512_setzero_ps();
       for (int c = 0; c < chunks; c++)
@@ -284,12 +289,13 @@ static inline TARGET512 void softmax_half512(float *s, int64_t count) {
   }
 }
 
-// out for one head: `chunks` independent accumulators, each a chain of FMAs over the positions in order.
-static inline TARGET512 void weighted_sum512(int chunks, const float *s, const float *values, int64_t kv_stride,
-                                             int64_t visible, float *out) {
+// Positions [j0, j1) of one head's weighted sum: `chunks` independent accumulators, each a chain of FMAs over the
+// positions in order, kept in `out` between calls (a float stored and loaded back is the same float).
+SPECIALIZED void weighted_sum512(int chunks, const float *s, const float *values, int64_t kv_stride,
+                                             int64_t j0, int64_t j1, float *out) {
   __m512 acc[8];
-  for (int c = 0; c < chunks; c++) acc[c] = _mm512_setzero_ps();
-  for (int64_t j = 0; j < visible; j++) {
+  for (int c = 0; c < chunks; c++) acc[c] = _mm512_loadu_ps(out + 16 * c);
+  for (int64_t j = j0; j < j1; j++) {
     const __m512 w = _mm512_set1_ps(s[j]);
     const float *v = values + j * kv_stride;
     for (int c = 0; c < chunks; c++) acc[c] = _mm512_fmadd_ps(w, _mm512_loadu_ps(v + 16 * c), acc[c]);
@@ -298,11 +304,14 @@ static inline TARGET512 void weighted_sum512(int chunks, const float *s, const f
 }
 
 // Two heads at once (twice the independent chains, each value row loaded once).
-static inline TARGET512 void weighted_sum512x2(int chunks, const float *s0, const float *s1, const float *values,
-                                               int64_t kv_stride, int64_t visible, float *out0, float *out1) {
-  __m512 a0[4], a1[4];
-  for (int c = 0; c < chunks; c++) a0[c] = a1[c] = _mm512_setzero_ps();
-  for (int64_t j = 0; j < visible; j++) {
+SPECIALIZED void weighted_sum512x2(int chunks, const float *s0, const float *s1, const float *values,
+                                               int64_t kv_stride, int64_t j0, int64_t j1, float *out0, float *out1) {
+  __m512 a0[8], a1[8];
+  for (int c = 0; c < chunks; c++) {
+    a0[c] = _mm512_loadu_ps(out0 + 16 * c);
+    a1[c] = _mm512_loadu_ps(out1 + 16 * c);
+  }
+  for (int64_t j = j0; j < j1; j++) {
     const __m512 w0 = _mm512_set1_ps(s0[j]);
     const __m512 w1 = _mm512_set1_ps(s1[j]);
     const float *v = values + j * kv_stride;
@@ -318,10 +327,29 @@ static inline TARGET512 void weighted_sum512x2(int chunks, const float *s0, cons
   }
 }
 
-static inline TARGET512 void attend512(int chunks, int64_t group, const float *queries, const float *keys,
+// Every head's weighted sum over blocks of positions: a block of value rows (32 KB at head_dim 128) is read from L3
+// once for the whole query group and then from L1, where one head after another re-read all of the layer's values.
+// Each accumulator still runs through the positions in order, so the bits are those of one pass per head.
+SPECIALIZED void weighted_sums512(int chunks, int64_t group, const float *scores, const float *values,
+                                              int64_t kv_stride, int64_t visible, float *out) {
+  enum { BLOCK = 64 };
+  const int64_t head_dim = chunks * 16;
+  for (int64_t i = 0; i < group * head_dim; i++) out[i] = 0;
+  for (int64_t j0 = 0; j0 < visible; j0 += BLOCK) {
+    const int64_t j1 = visible - j0 < BLOCK ? visible : j0 + BLOCK;
+    int64_t h = 0;
+    if (chunks <= 8) {
+      for (; h + 2 <= group; h += 2)
+        weighted_sum512x2(chunks, scores + h * visible, scores + (h + 1) * visible, values, kv_stride, j0, j1,
+                          out + h * head_dim, out + (h + 1) * head_dim);
+    }
+    for (; h < group; h++) weighted_sum512(chunks, scores + h * visible, values, kv_stride, j0, j1, out + h * head_dim);
+  }
+}
+
+SPECIALIZED void attend512(int chunks, int64_t group, const float *queries, const float *keys,
                                        const float *keys_t, const float *values, int64_t kv_stride, int64_t visible,
                                        float scale, float *scores, float *out) {
-  const int64_t head_dim = chunks * 16;
   if (keys_t) {
     scores512_transposed(chunks, group, queries, keys_t, visible, scale, scores);
   } else {
@@ -331,13 +359,7 @@ static inline TARGET512 void attend512(int chunks, int64_t group, const float *q
     softmax_half512(scores + h * visible, visible);
     round_to_half512(scores + h * visible, visible);
   }
-  int64_t h = 0;
-  if (chunks <= 4) {
-    for (; h + 2 <= group; h += 2)
-      weighted_sum512x2(chunks, scores + h * visible, scores + (h + 1) * visible, values, kv_stride, visible,
-                        out + h * head_dim, out + (h + 1) * head_dim);
-  }
-  for (; h < group; h++) weighted_sum512(chunks, scores + h * visible, values, kv_stride, visible, out + h * head_dim);
+  weighted_sums512(chunks, group, scores, values, kv_stride, visible, out);
 }
 
 static TARGET512 void attend512_64(int64_t group, const float *queries, const float *keys, const float *keys_t,
