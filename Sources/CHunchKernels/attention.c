@@ -153,7 +153,7 @@ static inline TARGET512 void transpose16(__m512 r[16]) {
 // constant after inlining). Each position's 16-lane accumulator is the reference's; transposing 16 of them lets their
 // lane sums (0 + l0 + … + l15, in that order) run as vector adds instead of a scalar chain per position.
 SPECIALIZED void scores512(int chunks, int64_t group, const float *queries, const float *keys,
-                                       int64_t kv_stride, int64_t visible, float scale, float *scores) {
+                           int64_t kv_stride, int64_t visible, float scale, float *scores) {
   const __m512 scales = _mm512_set1_ps(scale);
   for (int64_t j0 = 0; j0 < visible; j0 += 16) {
     const int64_t n = visible - j0 < 16 ? visible - j0 : 16;
@@ -182,7 +182,7 @@ SPECIALIZED void scores512(int chunks, int64_t group, const float *queries, cons
 // lane l of position j's accumulator above, built by the same FMAs in the same order, and (0 + T_0 + ... + T_15)
 // is its sum in the same order; so the bits match while 16 positions share every instruction.
 SPECIALIZED void scores512_transposed(int chunks, int64_t group, const float *queries, const float *keys_t,
-                                                  int64_t visible, float scale, float *scores) {
+                                      int64_t visible, float scale, float *scores) {
   const int64_t head_dim = chunks * 16;
   const __m512 scales = _mm512_set1_ps(scale);
   // Tiles outside, heads inside: a tile (8 KB at head_dim 128) is read from L3 once for the whole query group and
@@ -292,7 +292,7 @@ static inline TARGET512 void softmax_half512(float *s, int64_t count) {
 // Positions [j0, j1) of one head's weighted sum: `chunks` independent accumulators, each a chain of FMAs over the
 // positions in order, kept in `out` between calls (a float stored and loaded back is the same float).
 SPECIALIZED void weighted_sum512(int chunks, const float *s, const float *values, int64_t kv_stride,
-                                             int64_t j0, int64_t j1, float *out) {
+                                 int64_t j0, int64_t j1, float *out) {
   __m512 acc[8];
   for (int c = 0; c < chunks; c++) acc[c] = _mm512_loadu_ps(out + 16 * c);
   for (int64_t j = j0; j < j1; j++) {
@@ -305,7 +305,7 @@ SPECIALIZED void weighted_sum512(int chunks, const float *s, const float *values
 
 // Two heads at once (twice the independent chains, each value row loaded once).
 SPECIALIZED void weighted_sum512x2(int chunks, const float *s0, const float *s1, const float *values,
-                                               int64_t kv_stride, int64_t j0, int64_t j1, float *out0, float *out1) {
+                                   int64_t kv_stride, int64_t j0, int64_t j1, float *out0, float *out1) {
   __m512 a0[8], a1[8];
   for (int c = 0; c < chunks; c++) {
     a0[c] = _mm512_loadu_ps(out0 + 16 * c);
@@ -331,7 +331,7 @@ SPECIALIZED void weighted_sum512x2(int chunks, const float *s0, const float *s1,
 // once for the whole query group and then from L1, where one head after another re-read all of the layer's values.
 // Each accumulator still runs through the positions in order, so the bits are those of one pass per head.
 SPECIALIZED void weighted_sums512(int chunks, int64_t group, const float *scores, const float *values,
-                                              int64_t kv_stride, int64_t visible, float *out) {
+                                  int64_t kv_stride, int64_t visible, float *out) {
   enum { BLOCK = 64 };
   const int64_t head_dim = chunks * 16;
   for (int64_t i = 0; i < group * head_dim; i++) out[i] = 0;
@@ -348,8 +348,8 @@ SPECIALIZED void weighted_sums512(int chunks, int64_t group, const float *scores
 }
 
 SPECIALIZED void attend512(int chunks, int64_t group, const float *queries, const float *keys,
-                                       const float *keys_t, const float *values, int64_t kv_stride, int64_t visible,
-                                       float scale, float *scores, float *out) {
+                           const float *keys_t, const float *values, int64_t kv_stride, int64_t visible,
+                           float scale, float *scores, float *out) {
   if (keys_t) {
     scores512_transposed(chunks, group, queries, keys_t, visible, scale, scores);
   } else {
