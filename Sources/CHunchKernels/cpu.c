@@ -1,7 +1,10 @@
 #include "CHunchKernels.h"
 
 int hunch_cpu_features(void) {
-  int features = 0;
+  static int cached = -1;  // racing first calls compute and store the same value
+  int features = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  if (features >= 0) return features;
+  features = 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
@@ -9,7 +12,9 @@ int hunch_cpu_features(void) {
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
     features |= 2;
   if (__builtin_cpu_supports("avx512vnni")) features |= 4;
+  if (__builtin_cpu_supports("avx512vbmi")) features |= 8;
 #endif
+  __atomic_store_n(&cached, features, __ATOMIC_RELAXED);
   return features;
 }
 

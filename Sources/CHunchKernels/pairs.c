@@ -225,51 +225,40 @@ static inline TARGET512_VBMI __m512i q5_0_pair_load(const uint8_t *pair) {
   return _mm512_maskz_loadu_epi8((1ull << (2 * sizeof(block_q5_0))) - 1, pair);  // no read past the pair
 }
 
+// `count` (1 or ROWS) weight rows from row r against the activation row; the activation loads are shared.
+static inline __attribute__((always_inline)) TARGET512_VBMI void q5_0_vbmi_rows(
+  int64_t pairs, const uint8_t *x, size_t weight_row_bytes, const pair_q8 *y, const q5_0_pair_layout *layout,
+  float *output, const int count) {
+  const size_t pair_bytes = 2 * sizeof(block_q5_0);
+  __m512 acc[2];
+  for (int k = 0; k < count; k++) acc[k] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < pairs; i++) {
+    const __m512i bias = _mm512_loadu_si512(y[i].bias), quants = _mm512_loadu_si512(y[i].qs);
+    const __m512 scales = _mm512_loadu_ps(y[i].d);
+    for (int k = 0; k < count; k++) {
+      const __m512i raw = q5_0_pair_load(x + (size_t)k * weight_row_bytes + (size_t)i * pair_bytes);
+      const __m512i sum = _mm512_dpbusd_epi32(bias, q5_0_pair_quants(raw, layout), quants);
+      const __m512 d = _mm512_mul_ps(q5_0_pair_scales(raw, layout), scales);
+      acc[k] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc[k]);
+    }
+  }
+  for (int k = 0; k < count; k++) output[k] = _mm512_reduce_add_ps(acc[k]);
+}
+
 static TARGET512_VBMI void matvec_q5_0_vbmi(int64_t pairs, const uint8_t *weights, size_t weight_row_bytes,
                                             int64_t row_start, int64_t row_end, const pair_q8 *y, float *output) {
   enum { ROWS = 2 };
-  const size_t pair_bytes = 2 * sizeof(block_q5_0);
   const q5_0_pair_layout layout = q5_0_layout();
   const int64_t ahead = hunch_prefetch_distance(weight_row_bytes);
   int64_t r = row_start;
   for (; r + ROWS <= row_end; r += ROWS) {
     for (int k = 0; k < ROWS; k++) hunch_prefetch_ahead(weights, weight_row_bytes, r + k, row_start, row_end, ahead);
-    const uint8_t *x = weights + (size_t)r * weight_row_bytes;
-    __m512 acc[ROWS];
-    for (int k = 0; k < ROWS; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t i = 0; i < pairs; i++) {
-      const __m512i bias = _mm512_loadu_si512(y[i].bias), quants = _mm512_loadu_si512(y[i].qs);
-      const __m512 scales = _mm512_loadu_ps(y[i].d);
-      for (int k = 0; k < ROWS; k++) {
-        const __m512i raw = q5_0_pair_load(x + (size_t)k * weight_row_bytes + (size_t)i * pair_bytes);
-        const __m512i sum = _mm512_dpbusd_epi32(bias, q5_0_pair_quants(raw, &layout), quants);
-        const __m512 d = _mm512_mul_ps(q5_0_pair_scales(raw, &layout), scales);
-        acc[k] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sum), acc[k]);
-      }
-    }
-    for (int k = 0; k < ROWS; k++) output[r + k] = _mm512_reduce_add_ps(acc[k]);
+    q5_0_vbmi_rows(pairs, weights + (size_t)r * weight_row_bytes, weight_row_bytes, y, &layout, output + r, ROWS);
   }
   for (; r < row_end; r++) {
     hunch_prefetch_ahead(weights, weight_row_bytes, r, row_start, row_end, ahead);
-    const uint8_t *x = weights + (size_t)r * weight_row_bytes;
-    __m512 acc = _mm512_setzero_ps();
-    for (int64_t i = 0; i < pairs; i++) {
-      const __m512i raw = q5_0_pair_load(x + (size_t)i * pair_bytes);
-      PAIR_STEP(acc, q5_0_pair_quants(raw, &layout), q5_0_pair_scales(raw, &layout), y + i);
-    }
-    output[r] = _mm512_reduce_add_ps(acc);
+    q5_0_vbmi_rows(pairs, weights + (size_t)r * weight_row_bytes, weight_row_bytes, y, &layout, output + r, 1);
   }
-}
-
-static int cpu_has_vbmi(void) {
-  static int cached = -1;  // racing first calls compute and store the same value
-  int has = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (has < 0) {
-    __builtin_cpu_init();
-    has = __builtin_cpu_supports("avx512vbmi") ? 1 : 0;
-    __atomic_store_n(&cached, has, __ATOMIC_RELAXED);
-  }
-  return has;
 }
 
 // ---- Batches by lanes (Q4_0, Q5_0, Q8_0): the same arithmetic with 16 activation rows in the lanes.
@@ -564,7 +553,7 @@ void hunch_matmul_pairs(uint32_t weight_type, int64_t columns, const void *weigh
                       output_stride);
     break;
   case HUNCH_TYPE_Q5_0:
-    if (batch == 1 && byte_permutes && cpu_has_vbmi()) {
+    if (batch == 1 && byte_permutes && (hunch_cpu_features() & 8)) {
       matvec_q5_0_vbmi(pairs, weights, weight_row_bytes, row_start, row_end, prepared, output);
     } else {
       matmul_pairs_q5_0(pairs, weights, weight_row_bytes, row_start, row_end, prepared, scales, batch, output,

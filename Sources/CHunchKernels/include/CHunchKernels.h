@@ -3,7 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Instruction-set features found at run time (bit 0: AVX2+FMA+F16C, bit 1: AVX-512 F/BW/VL, bit 2: AVX-512 VNNI).
+/// Instruction-set features found at run time (bit 0: AVX2+FMA+F16C, bit 1: AVX-512 F/BW/VL, bit 2: AVX-512 VNNI,
+/// bit 3: AVX-512 VBMI), detected once.
 int hunch_cpu_features(void);
 
 /// Kernel families, slowest to fastest. A level is usable when `hunch_level_supported` says so.
