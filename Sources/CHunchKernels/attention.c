@@ -6,6 +6,8 @@
 //   over 8 lanes (lane l takes positions j = l mod 8, in order; then l0 + l1 + … + l7), a float reciprocal;
 //   weights rounded to half precision;
 //   out[i] = fma(w_j, v_j[i], out[i]) over positions j in order, from zero.
+// Keys and values come as half-precision bit patterns (the cache's F16 rows); every half is exactly a float, so
+// widening them on load changes no bit of the arithmetic above.
 #include <math.h>
 #include <string.h>
 
@@ -13,15 +15,15 @@
 
 #pragma STDC FP_CONTRACT OFF
 
-static float dot_lanes_portable(const float *a, const float *b, int64_t n) {
+static float dot_lanes_portable(const float *a, const uint16_t *b, int64_t n) {
   float lanes[16] = {0};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
-    for (int l = 0; l < 16; l++) lanes[l] = fmaf(a[i + l], b[i + l], lanes[l]);
+    for (int l = 0; l < 16; l++) lanes[l] = fmaf(a[i + l], hunch_half_to_float(b[i + l]), lanes[l]);
   float total = 0;
   for (int l = 0; l < 16; l++) total += lanes[l];
   for (; i < n; i++) {
-    float product = a[i] * b[i];
+    float product = a[i] * hunch_half_to_float(b[i]);
     total += product;
   }
   return total;
@@ -91,8 +93,8 @@ static void round_to_half_portable(float *s, int64_t count) {
   for (int64_t j = 0; j < count; j++) s[j] = hunch_half_to_float(hunch_float_to_half(s[j]));
 }
 
-static void attend_portable(int64_t head_dim, int64_t group, const float *queries, const float *keys,
-                            const float *values, int64_t kv_stride, int64_t visible, float scale, float *scores,
+static void attend_portable(int64_t head_dim, int64_t group, const float *queries, const uint16_t *keys,
+                            const uint16_t *values, int64_t kv_stride, int64_t visible, float scale, float *scores,
                             float *out) {
   for (int64_t h = 0; h < group; h++) {
     const float *q = queries + h * head_dim;
@@ -104,10 +106,10 @@ static void attend_portable(int64_t head_dim, int64_t group, const float *querie
     memset(o, 0, (size_t)head_dim * sizeof(float));
     const int64_t whole = head_dim / 16 * 16;
     for (int64_t j = 0; j < visible; j++) {
-      const float *v = values + j * kv_stride;
-      for (int64_t i = 0; i < whole; i++) o[i] = fmaf(s[j], v[i], o[i]);
+      const uint16_t *v = values + j * kv_stride;
+      for (int64_t i = 0; i < whole; i++) o[i] = fmaf(s[j], hunch_half_to_float(v[i]), o[i]);
       for (int64_t i = whole; i < head_dim; i++) {
-        float product = s[j] * v[i];
+        float product = s[j] * hunch_half_to_float(v[i]);
         o[i] += product;
       }
     }
@@ -121,6 +123,11 @@ static void attend_portable(int64_t head_dim, int64_t group, const float *querie
 // The kernels below take the head size in 16-float chunks; forced inline into attend512_64 and attend512_128 so each
 // is compiled for its constant (left to itself the compiler kept a runtime switch on `chunks` in the inner loops).
 #define SPECIALIZED static inline __attribute__((always_inline)) TARGET512
+
+// 16 halves from `h` (no alignment needed) widened to floats.
+static inline TARGET512 __m512 load_halves16(const uint16_t *h) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h));
+}
 
 // 16 vectors transposed in registers: afterwards r[l] holds, in lane j, what lane l of r[j] held.
 static inline TARGET512 void transpose16(__m512 r[16]) {
@@ -152,7 +159,7 @@ static inline TARGET512 void transpose16(__m512 r[16]) {
 // Scores of every head of the group against keys 0..<visible, 16 positions at a time; `chunks` = head_dim / 16 (a
 // constant after inlining). Each position's 16-lane accumulator is the reference's; transposing 16 of them lets their
 // lane sums (0 + l0 + … + l15, in that order) run as vector adds instead of a scalar chain per position.
-SPECIALIZED void scores512(int chunks, int64_t group, const float *queries, const float *keys,
+SPECIALIZED void scores512(int chunks, int64_t group, const float *queries, const uint16_t *keys,
                            int64_t kv_stride, int64_t visible, float scale, float *scores) {
   const __m512 scales = _mm512_set1_ps(scale);
   for (int64_t j0 = 0; j0 < visible; j0 += 16) {
@@ -165,8 +172,8 @@ SPECIALIZED void scores512(int chunks, int64_t group, const float *queries, cons
       for (int64_t j = 0; j < 16; j++) {
         acc[j] = _mm512_setzero_ps();
         if (j < n) {
-          const float *k = keys + (j0 + j) * kv_stride;
-          for (int c = 0; c < chunks; c++) acc[j] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + 16 * c), acc[j]);
+          const uint16_t *k = keys + (j0 + j) * kv_stride;
+          for (int c = 0; c < chunks; c++) acc[j] = _mm512_fmadd_ps(qv[c], load_halves16(k + 16 * c), acc[j]);
         }
       }
       transpose16(acc);
@@ -210,14 +217,19 @@ SPECIALIZED void scores512_transposed(int chunks, int64_t group, const float *qu
   }
 }
 
-static TARGET512 void transpose_keys512(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count,
+// Only for head_dim 64 and 128 (see hunch_attention_transposes).
+static TARGET512 void transpose_keys512(int64_t head_dim, const uint16_t *keys, int64_t kv_stride, int64_t count,
                                         float *out) {
+  float row[128];
   for (int64_t j0 = 0; j0 < count; j0 += 16) {
     float *tile = out + j0 * head_dim;
     const int64_t n = count - j0 < 16 ? count - j0 : 16;
     for (int64_t j = 0; j < 16; j++) {
-      const float *k = keys + (j0 + j) * kv_stride;
-      for (int64_t d = 0; d < head_dim; d++) tile[d * 16 + j] = j < n ? k[d] : 0;
+      if (j < n) {
+        const uint16_t *k = keys + (j0 + j) * kv_stride;
+        for (int64_t d = 0; d < head_dim; d += 16) _mm512_storeu_ps(row + d, load_halves16(k + d));
+      }
+      for (int64_t d = 0; d < head_dim; d++) tile[d * 16 + j] = j < n ? row[d] : 0;
     }
   }
 }
@@ -291,20 +303,20 @@ static inline TARGET512 void softmax_half512(float *s, int64_t count) {
 
 // Positions [j0, j1) of one head's weighted sum: `chunks` independent accumulators, each a chain of FMAs over the
 // positions in order, kept in `out` between calls (a float stored and loaded back is the same float).
-SPECIALIZED void weighted_sum512(int chunks, const float *s, const float *values, int64_t kv_stride,
+SPECIALIZED void weighted_sum512(int chunks, const float *s, const uint16_t *values, int64_t kv_stride,
                                  int64_t j0, int64_t j1, float *out) {
   __m512 acc[8];
   for (int c = 0; c < chunks; c++) acc[c] = _mm512_loadu_ps(out + 16 * c);
   for (int64_t j = j0; j < j1; j++) {
     const __m512 w = _mm512_set1_ps(s[j]);
-    const float *v = values + j * kv_stride;
-    for (int c = 0; c < chunks; c++) acc[c] = _mm512_fmadd_ps(w, _mm512_loadu_ps(v + 16 * c), acc[c]);
+    const uint16_t *v = values + j * kv_stride;
+    for (int c = 0; c < chunks; c++) acc[c] = _mm512_fmadd_ps(w, load_halves16(v + 16 * c), acc[c]);
   }
   for (int c = 0; c < chunks; c++) _mm512_storeu_ps(out + 16 * c, acc[c]);
 }
 
 // Two heads at once (twice the independent chains, each value row loaded once).
-SPECIALIZED void weighted_sum512x2(int chunks, const float *s0, const float *s1, const float *values,
+SPECIALIZED void weighted_sum512x2(int chunks, const float *s0, const float *s1, const uint16_t *values,
                                    int64_t kv_stride, int64_t j0, int64_t j1, float *out0, float *out1) {
   __m512 a0[8], a1[8];
   for (int c = 0; c < chunks; c++) {
@@ -314,9 +326,9 @@ SPECIALIZED void weighted_sum512x2(int chunks, const float *s0, const float *s1,
   for (int64_t j = j0; j < j1; j++) {
     const __m512 w0 = _mm512_set1_ps(s0[j]);
     const __m512 w1 = _mm512_set1_ps(s1[j]);
-    const float *v = values + j * kv_stride;
+    const uint16_t *v = values + j * kv_stride;
     for (int c = 0; c < chunks; c++) {
-      __m512 x = _mm512_loadu_ps(v + 16 * c);
+      __m512 x = load_halves16(v + 16 * c);
       a0[c] = _mm512_fmadd_ps(w0, x, a0[c]);
       a1[c] = _mm512_fmadd_ps(w1, x, a1[c]);
     }
@@ -330,7 +342,7 @@ SPECIALIZED void weighted_sum512x2(int chunks, const float *s0, const float *s1,
 // Every head's weighted sum over blocks of positions: a block of value rows (32 KB at head_dim 128) is read from L3
 // once for the whole query group and then from L1, where one head after another re-read all of the layer's values.
 // Each accumulator still runs through the positions in order, so the bits are those of one pass per head.
-SPECIALIZED void weighted_sums512(int chunks, int64_t group, const float *scores, const float *values,
+SPECIALIZED void weighted_sums512(int chunks, int64_t group, const float *scores, const uint16_t *values,
                                   int64_t kv_stride, int64_t visible, float *out) {
   enum { BLOCK = 64 };
   const int64_t head_dim = chunks * 16;
@@ -347,8 +359,8 @@ SPECIALIZED void weighted_sums512(int chunks, int64_t group, const float *scores
   }
 }
 
-SPECIALIZED void attend512(int chunks, int64_t group, const float *queries, const float *keys,
-                           const float *keys_t, const float *values, int64_t kv_stride, int64_t visible,
+SPECIALIZED void attend512(int chunks, int64_t group, const float *queries, const uint16_t *keys,
+                           const float *keys_t, const uint16_t *values, int64_t kv_stride, int64_t visible,
                            float scale, float *scores, float *out) {
   if (keys_t) {
     scores512_transposed(chunks, group, queries, keys_t, visible, scale, scores);
@@ -362,14 +374,14 @@ SPECIALIZED void attend512(int chunks, int64_t group, const float *queries, cons
   weighted_sums512(chunks, group, scores, values, kv_stride, visible, out);
 }
 
-static TARGET512 void attend512_64(int64_t group, const float *queries, const float *keys, const float *keys_t,
-                                   const float *values, int64_t kv_stride, int64_t visible, float scale,
+static TARGET512 void attend512_64(int64_t group, const float *queries, const uint16_t *keys, const float *keys_t,
+                                   const uint16_t *values, int64_t kv_stride, int64_t visible, float scale,
                                    float *scores, float *out) {
   attend512(4, group, queries, keys, keys_t, values, kv_stride, visible, scale, scores, out);
 }
 
-static TARGET512 void attend512_128(int64_t group, const float *queries, const float *keys, const float *keys_t,
-                                    const float *values, int64_t kv_stride, int64_t visible, float scale,
+static TARGET512 void attend512_128(int64_t group, const float *queries, const uint16_t *keys, const float *keys_t,
+                                    const uint16_t *values, int64_t kv_stride, int64_t visible, float scale,
                                     float *scores, float *out) {
   attend512(8, group, queries, keys, keys_t, values, kv_stride, visible, scale, scores, out);
 }
@@ -397,19 +409,21 @@ int hunch_attention_transposes(int level, int64_t head_dim) {
   return level >= HUNCH_LEVEL_AVX512_VNNI && (head_dim == 64 || head_dim == 128);
 }
 
-void hunch_transpose_keys(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count, float *out) {
+void hunch_transpose_keys(int64_t head_dim, const uint16_t *keys, int64_t kv_stride, int64_t count, float *out) {
 #if defined(__x86_64__)
-  transpose_keys512(head_dim, keys, kv_stride, count, out);
-#else
+  if ((head_dim == 64 || head_dim == 128) && hunch_best_level() >= HUNCH_LEVEL_AVX512_VNNI) {
+    transpose_keys512(head_dim, keys, kv_stride, count, out);
+    return;
+  }
+#endif
   for (int64_t j0 = 0; j0 < count; j0 += 16)
     for (int64_t j = 0; j < 16; j++)
       for (int64_t d = 0; d < head_dim; d++)
-        out[j0 * head_dim + d * 16 + j] = j0 + j < count ? keys[(j0 + j) * kv_stride + d] : 0;
-#endif
+        out[j0 * head_dim + d * 16 + j] = j0 + j < count ? hunch_half_to_float(keys[(j0 + j) * kv_stride + d]) : 0;
 }
 
-void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const float *keys,
-                        const float *keys_t, const float *values, int64_t kv_stride, int64_t visible, float scale,
+void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const uint16_t *keys,
+                        const float *keys_t, const uint16_t *values, int64_t kv_stride, int64_t visible, float scale,
                         float *scores, float *out) {
 #if defined(__x86_64__)
   if (level >= HUNCH_LEVEL_AVX512_VNNI) {  // the caller passes only levels this CPU supports

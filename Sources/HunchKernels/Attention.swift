@@ -5,12 +5,13 @@ import CHunchKernels
 public enum Attention {
   /// Attention of `group` query heads that share one key/value head, over positions 0..<visible.
   ///
-  /// queries: (group, headDimension); keys, values: (visible, kvStride) floats, this head's slice at offset 0;
-  /// transposedKeys: nil, or at least `visible` of the same keys from `transposeKeys` (faster when many queries
-  /// share them; same results); scores: scratch of group · visible floats; out: (group, headDimension).
+  /// queries: (group, headDimension) floats; keys, values: (visible, kvStride) IEEE half bit patterns (an F16 cache),
+  /// this head's slice at offset 0; transposedKeys: nil, or at least `visible` of the same keys as floats from
+  /// `transposeKeys` (faster when many queries share them; same results); scores: scratch of group · visible floats;
+  /// out: (group, headDimension).
   public static func attendGroup(
-    level: KernelLevel, headDimension: Int, group: Int, queries: UnsafePointer<Float>, keys: UnsafePointer<Float>,
-    transposedKeys: UnsafePointer<Float>? = nil, values: UnsafePointer<Float>, kvStride: Int, visible: Int,
+    level: KernelLevel, headDimension: Int, group: Int, queries: UnsafePointer<Float>, keys: UnsafePointer<UInt16>,
+    transposedKeys: UnsafePointer<Float>? = nil, values: UnsafePointer<UInt16>, kvStride: Int, visible: Int,
     scale: Float, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
   ) {
     guard visible > 0, group > 0, headDimension > 0 else { return }
@@ -39,9 +40,10 @@ public enum Attention {
     (count + 15) / 16 * 16 * headDimension
   }
 
-  /// Keys 0..<count of one head (rows `kvStride` floats apart) into tiles of 16 positions, for `attendGroup`.
+  /// Keys 0..<count of one head (half bit patterns, rows `kvStride` apart) as floats in tiles of 16 positions, for
+  /// `attendGroup`.
   public static func transposeKeys(
-    headDimension: Int, keys: UnsafePointer<Float>, kvStride: Int, count: Int, into out: UnsafeMutablePointer<Float>
+    headDimension: Int, keys: UnsafePointer<UInt16>, kvStride: Int, count: Int, into out: UnsafeMutablePointer<Float>
   ) {
     guard count > 0 else { return }
     hunch_transpose_keys(Int64(headDimension), keys, Int64(kvStride), Int64(count), out)

@@ -19,8 +19,12 @@ final class AttentionTests: XCTestCase {
     for (headDimension, group, visible) in shapes {
       let kvStride = headDimension * 2 + 16  // another head's slice sits beside this one, as in the cache
       let queries = (0..<group * headDimension).map { _ in Self.half(Float.random(in: -3...3, using: &random)) }
-      let keys = (0..<visible * kvStride).map { _ in Self.half(Float.random(in: -2...2, using: &random)) }
-      let values = (0..<visible * kvStride).map { _ in Self.half(Float.random(in: -1...1, using: &random)) }
+      // The cache's F16 rows; include subnormal halves, which widening must keep exactly.
+      let keys = (0..<visible * kvStride).map { i in
+        Float16(i % 97 == 0 ? Float.random(in: -1e-5...1e-5, using: &random) : Float.random(in: -2...2, using: &random))
+          .bitPattern
+      }
+      let values = (0..<visible * kvStride).map { _ in Float16(Float.random(in: -1...1, using: &random)).bitPattern }
       let scale = 1 / Float(headDimension).squareRoot()
       let expected = Self.reference(
         headDimension: headDimension, group: group, queries: queries, keys: keys, values: values, kvStride: kvStride,
@@ -57,15 +61,16 @@ final class AttentionTests: XCTestCase {
     // One position: softmax gives weight 1, so each head's output is that value row exactly.
     let headDimension = 64
     let queries = [Float](repeating: 0.25, count: 2 * headDimension)
-    let keys = (0..<headDimension).map { Float($0 % 5) }
-    let values = (0..<headDimension).map { Float($0) - 10 }
+    let keys = (0..<headDimension).map { Float16(Float($0 % 5)).bitPattern }
+    let values = (0..<headDimension).map { Float16(Float($0) - 10).bitPattern }
     var scores = [Float](repeating: 0, count: 2)
     var out = [Float](repeating: 0, count: 2 * headDimension)
     Attention.attendGroup(
       level: .best, headDimension: headDimension, group: 2, queries: queries, keys: keys, values: values,
       kvStride: headDimension, visible: 1, scale: 0.125, scores: &scores, out: &out)
-    XCTAssertEqual(Array(out[0..<headDimension]), values)
-    XCTAssertEqual(Array(out[headDimension...]), values)
+    let expected = (0..<headDimension).map { Float($0) - 10 }
+    XCTAssertEqual(Array(out[0..<headDimension]), expected)
+    XCTAssertEqual(Array(out[headDimension...]), expected)
   }
 
   /// The softmax's exponential against the C library's double-precision exp rounded to float: the same value but for
@@ -115,11 +120,13 @@ final class AttentionTests: XCTestCase {
 
   static func half(_ x: Float) -> Float { Float(Float16(x)) }
 
-  /// The forward pass's former per-head Swift loops, verbatim in arithmetic.
+  /// The forward pass's former per-head Swift loops, verbatim in arithmetic, over keys and values widened from halves.
   static func reference(
-    headDimension hd: Int, group: Int, queries: [Float], keys: [Float], values: [Float], kvStride: Int, visible: Int,
-    scale: Float
+    headDimension hd: Int, group: Int, queries: [Float], keys keyHalves: [UInt16], values valueHalves: [UInt16],
+    kvStride: Int, visible: Int, scale: Float
   ) -> [Float] {
+    let keys = keyHalves.map { Float(Float16(bitPattern: $0)) }
+    let values = valueHalves.map { Float(Float16(bitPattern: $0)) }
     var out = [Float](repeating: 0, count: group * hd)
     for h in 0..<group {
       var s = [Float](repeating: 0, count: visible)

@@ -58,21 +58,23 @@ void hunch_matmul_rows(hunch_dot_fn dot, hunch_dot4_fn dot4, hunch_dot4_fn dot8,
                        int64_t batch, float *output, int64_t output_stride);
 
 /// Causal attention of `group` query heads sharing one key/value head over positions 0..<visible.
-/// queries: (group, head_dim), already rounded to half precision; keys, values: (visible, kv_stride) with this head's
-/// slice at offset 0; keys_t: NULL, or the same keys from hunch_transpose_keys (used when
-/// hunch_attention_transposes says so); scores: (group, visible) scratch; out: (group, head_dim). `level` must be
-/// supported by this CPU. Every level and both key layouts give the same bits (see attention.c).
-void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const float *keys,
-                        const float *keys_t, const float *values, int64_t kv_stride, int64_t visible, float scale,
+/// queries: (group, head_dim) floats, already rounded to half precision; keys, values: (visible, kv_stride) IEEE
+/// half bit patterns with this head's slice at offset 0; keys_t: NULL, or the same keys as floats from
+/// hunch_transpose_keys (used when hunch_attention_transposes says so); scores: (group, visible) scratch; out:
+/// (group, head_dim). `level` must be supported by this CPU. Every level and both key layouts give the same bits (see
+/// attention.c).
+void hunch_attend_group(int level, int64_t head_dim, int64_t group, const float *queries, const uint16_t *keys,
+                        const float *keys_t, const uint16_t *values, int64_t kv_stride, int64_t visible, float scale,
                         float *scores, float *out);
 /// y = e^x as the attention softmax computes it (double-precision evaluation rounded to float; 0 below e^-104);
 /// every level gives the same bits.
 void hunch_softmax_exp(int level, const float *x, float *y, int64_t count);
 /// Whether hunch_attend_group at `level` reads transposed keys (otherwise it ignores them).
 int hunch_attention_transposes(int level, int64_t head_dim);
-/// Keys 0..<count of one head into tiles of 16 positions: out[(j / 16) * 16 * head_dim + d * 16 + j % 16], the last
-/// tile zero-padded; out holds roundup(count, 16) * head_dim floats.
-void hunch_transpose_keys(int64_t head_dim, const float *keys, int64_t kv_stride, int64_t count, float *out);
+/// Keys 0..<count of one head (half bit patterns) widened to floats into tiles of 16 positions:
+/// out[(j / 16) * 16 * head_dim + d * 16 + j % 16], the last tile zero-padded; out holds roundup(count, 16) * head_dim
+/// floats.
+void hunch_transpose_keys(int64_t head_dim, const uint16_t *keys, int64_t kv_stride, int64_t count, float *out);
 
 /// Prepared activations for Q4_0, Q5_0 and Q8_0 weights (pairs.c): HUNCH_PAIR_BYTES per 64 elements. Used only at
 /// HUNCH_LEVEL_AVX512 on x86-64 and when a row is a whole number of block pairs (columns % 64 == 0).

@@ -9,15 +9,15 @@ public protocol TrimmableKVCache: AnyObject {
 }
 
 /// Keys and values of every layer, for up to `capacity` positions, sized from the context asked for (not the model's
-/// trained maximum). Values are rounded to half precision when stored, as llama.cpp's F16 cache does, but kept as
-/// floats so attention reads them without conversion.
+/// trained maximum). Stored in half precision (IEEE binary16 bit patterns), as llama.cpp's F16 cache does: attention
+/// at long context reads the whole cache per token, so half the bytes is half that traffic and memory.
 public final class KVCache: TrimmableKVCache, @unchecked Sendable {
   public let layers: Int
   public let capacity: Int
   public let kvDimension: Int
   public private(set) var length = 0
-  let keys: UnsafeMutablePointer<Float>  // (layer, position, kvDimension)
-  let values: UnsafeMutablePointer<Float>  // (layer, position, kvDimension)
+  let keys: UnsafeMutablePointer<UInt16>  // (layer, position, kvDimension) halves
+  let values: UnsafeMutablePointer<UInt16>  // (layer, position, kvDimension) halves
 
   public init(config: ModelConfig, capacity: Int) {
     layers = config.layers
@@ -36,17 +36,17 @@ public final class KVCache: TrimmableKVCache, @unchecked Sendable {
   }
 
   /// Bytes held by the cache.
-  public var byteCount: Int { 2 * layers * capacity * kvDimension * MemoryLayout<Float>.size }
+  public var byteCount: Int { 2 * layers * capacity * kvDimension * MemoryLayout<UInt16>.size }
 
   public func trim(to newLength: Int) {
     length = max(0, min(newLength, length))
   }
 
-  func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
+  func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<UInt16> {
     keys + (layer * capacity + position) * kvDimension
   }
 
-  func valueRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
+  func valueRow(layer: Int, position: Int) -> UnsafeMutablePointer<UInt16> {
     values + (layer * capacity + position) * kvDimension
   }
 

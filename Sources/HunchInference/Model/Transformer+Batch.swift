@@ -36,12 +36,10 @@ extension Transformer {
         rotary.apply(key + t * c.kvDimension, heads: c.kvHeads, table: table)
         // The reference keeps K and V in half precision and multiplies Q in half precision against K.
         VectorMath.roundToHalf(query + t * c.queryDimension, c.queryDimension)
-        let k = cache.keyRow(layer: l, position: start + t)
-        let v = cache.valueRow(layer: l, position: start + t)
-        k.update(from: key + t * c.kvDimension, count: c.kvDimension)
-        v.update(from: value + t * c.kvDimension, count: c.kvDimension)
-        VectorMath.roundToHalf(k, c.kvDimension)
-        VectorMath.roundToHalf(v, c.kvDimension)
+        VectorMath.storeHalves(
+          key + t * c.kvDimension, into: cache.keyRow(layer: l, position: start + t), c.kvDimension)
+        VectorMath.storeHalves(
+          value + t * c.kvDimension, into: cache.valueRow(layer: l, position: start + t), c.kvDimension)
       }
       attend(layer: l, tokens: n, start: start, cache: cache)
       multiply(layer.attentionOutput, attention, n, projected)

@@ -45,6 +45,11 @@ enum VectorMath {
   static func roundToHalf(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { x[i] = Float(Float16(x[i])) }
   }
+
+  /// Each value rounded to the nearest half (the same rounding as `roundToHalf`), stored as its bit pattern.
+  static func storeHalves(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<UInt16>, _ count: Int) {
+    for i in 0..<count { y[i] = Float16(x[i]).bitPattern }
+  }
 }
 
 /// Rotary position embeddings with ggml's angle recurrence (θ_i = pos · base^(-2i/d), built by repeated
