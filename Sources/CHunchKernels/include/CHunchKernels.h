@@ -44,6 +44,14 @@ void hunch_quantize_q8_K(const float *x, void *y, int64_t n);
 float hunch_half_to_float(uint16_t h);
 uint16_t hunch_float_to_half(float f);
 
+/// gate[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i], e^x as the attention softmax takes it;
+/// every level gives the same bits. `level` must be supported by this CPU.
+void hunch_swiglu(int level, float *gate, const float *up, int64_t n);
+/// x[i] rounded to the nearest half (ties to even) and widened back; the same bits at every supported level.
+void hunch_round_to_half(int level, float *x, int64_t n);
+/// y[i] = the half nearest x[i] (ties to even), as its bit pattern; the same bits at every supported level.
+void hunch_floats_to_halves(int level, const float *x, uint16_t *y, int64_t n);
+
 /// Like hunch_dot4_function for eight activation rows (out[0..<8]), or NULL.
 hunch_dot4_fn hunch_dot8_function(uint32_t weight_type, int level);
 

@@ -8,6 +8,7 @@ extension Transformer {
     let n = tokens.count
     let start = cache.length
     let e = c.embedding
+    let level = matmul.level
 
     for (t, id) in tokens.enumerated() {
       // Ids were range-checked by forward(); the embedding's type was checked at load.
@@ -35,11 +36,13 @@ extension Transformer {
         rotary.apply(query + t * c.queryDimension, heads: c.heads, table: table)
         rotary.apply(key + t * c.kvDimension, heads: c.kvHeads, table: table)
         // The reference keeps K and V in half precision and multiplies Q in half precision against K.
-        VectorMath.roundToHalf(query + t * c.queryDimension, c.queryDimension)
-        VectorMath.storeHalves(
-          key + t * c.kvDimension, into: cache.keyRow(layer: l, position: start + t), c.kvDimension)
-        VectorMath.storeHalves(
-          value + t * c.kvDimension, into: cache.valueRow(layer: l, position: start + t), c.kvDimension)
+        Elementwise.roundToHalf(level: level, query + t * c.queryDimension, count: c.queryDimension)
+        Elementwise.storeHalves(
+          level: level, key + t * c.kvDimension, into: cache.keyRow(layer: l, position: start + t),
+          count: c.kvDimension)
+        Elementwise.storeHalves(
+          level: level, value + t * c.kvDimension, into: cache.valueRow(layer: l, position: start + t),
+          count: c.kvDimension)
       }
       attend(layer: l, tokens: n, start: start, cache: cache)
       multiply(layer.attentionOutput, attention, n, projected)
@@ -53,7 +56,7 @@ extension Transformer {
         multiply(layer.gate, normed, n, gate)
         multiply(layer.up, normed, n, up)
       }
-      VectorMath.swiGLU(gate, up, n * c.feedForward)
+      Elementwise.swiGLU(level: level, gate: gate, up: up, count: n * c.feedForward)
       multiply(layer.down, gate, n, projected)
       VectorMath.add(hidden, projected, n * e)
     }

@@ -29,26 +29,8 @@ enum VectorMath {
     for i in 0..<count { x[i] *= inverse }
   }
 
-  /// gate[i] = silu(gate[i]) · up[i].
-  static func swiGLU(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int) {
-    for i in 0..<count {
-      let g = gate[i]
-      gate[i] = g / (1 + expf(-g)) * up[i]
-    }
-  }
-
   static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {
     for i in 0..<count { y[i] += x[i] }
-  }
-
-  /// Rounds every value to the nearest half-precision number (what an F16 store and load would give).
-  static func roundToHalf(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
-    for i in 0..<count { x[i] = Float(Float16(x[i])) }
-  }
-
-  /// Each value rounded to the nearest half (the same rounding as `roundToHalf`), stored as its bit pattern.
-  static func storeHalves(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<UInt16>, _ count: Int) {
-    for i in 0..<count { y[i] = Float16(x[i]).bitPattern }
   }
 }
 

@@ -1,0 +1,29 @@
+import CHunchKernels
+
+/// The forward pass's elementwise steps between matrix products, in C (activations.c): they run on the calling thread
+/// while the pool's workers wait, so they are vectorized. Every level gives the same bits.
+public enum Elementwise {
+  /// gate[i] = silu(gate[i]) · up[i], with e^x as the attention softmax computes it (`Attention.softmaxExp`).
+  public static func swiGLU(
+    level: KernelLevel, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int
+  ) {
+    guard count > 0 else { return }
+    hunch_swiglu(usable(level).rawValue, gate, up, Int64(count))
+  }
+
+  /// Each value rounded to the nearest half (ties to even), kept as a float.
+  public static func roundToHalf(level: KernelLevel, _ x: UnsafeMutablePointer<Float>, count: Int) {
+    guard count > 0 else { return }
+    hunch_round_to_half(usable(level).rawValue, x, Int64(count))
+  }
+
+  /// Each value rounded to the nearest half (ties to even), stored as its IEEE binary16 bit pattern.
+  public static func storeHalves(
+    level: KernelLevel, _ x: UnsafePointer<Float>, into halves: UnsafeMutablePointer<UInt16>, count: Int
+  ) {
+    guard count > 0 else { return }
+    hunch_floats_to_halves(usable(level).rawValue, x, halves, Int64(count))
+  }
+
+  private static func usable(_ level: KernelLevel) -> KernelLevel { level.isSupportedCached ? level : .portable }
+}

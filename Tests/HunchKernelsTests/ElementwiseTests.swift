@@ -1,0 +1,62 @@
+import Foundation
+import HunchKernels
+import XCTest
+
+/// The vectorized elementwise steps against the portable loops (bit for bit) and against independent references.
+final class ElementwiseTests: XCTestCase {
+  /// SwiGLU against silu computed with the C library's double-precision exp: the softmax's exp differs from it only
+  /// in rare last bits (see AttentionTests), so a result may be off by an ulp or two after the division.
+  static let swiGLUToleranceULPs = 2
+
+  func testSwiGLUIsTheSameAtEveryLevelAndMatchesSilu() {
+    var random = SystemRandomNumberGenerator()
+    // Gate values across silu's range, the saturated tails (e^-g under/overflow), zeros and an odd count for tails.
+    var gates: [Float] = [0, -0.0, 1e-30, -1e-30, 88, 89.5, -89.5, -104.5, 200, -200, 1, -1]
+    gates += (0..<1001).map { _ in Float.random(in: -20...20, using: &random) }
+    let ups = gates.indices.map { _ in Float.random(in: -3...3, using: &random) }
+    var portable = gates
+    Elementwise.swiGLU(level: .portable, gate: &portable, up: ups, count: gates.count)
+    for (i, (g, u)) in zip(gates, ups).enumerated() {
+      let expected = g / (1 + Float(exp(Double(-g)))) * u
+      XCTAssertLessThanOrEqual(
+        abs(Int(portable[i].bitPattern) - Int(expected.bitPattern)), Self.swiGLUToleranceULPs,
+        "silu(\(g)) * \(u): \(portable[i]) vs \(expected)")
+    }
+    for level in KernelLevel.allCases where level.isSupported && level != .portable {
+      var out = gates
+      Elementwise.swiGLU(level: level, gate: &out, up: ups, count: gates.count)
+      XCTAssertEqual(out.map(\.bitPattern), portable.map(\.bitPattern), "\(level) differs from portable")
+    }
+  }
+
+  /// Floats that probe half rounding: ties to even in normal and subnormal range, the overflow edge, tiny values.
+  static func halfProbes() -> [Float] {
+    var random = SystemRandomNumberGenerator()
+    var values: [Float] = [
+      0, -0.0, 1, -1, 65504, 65519.99, 65520, -65520, 1e9, .infinity, -.infinity, 1e-8, -1e-8, 2.98e-8, 2.99e-8,
+      5.96e-8, 6e-5, 6.1e-5, 1.0009765625 + 0.00048828125, 1.0009765625 * 2 + 0.0009765625,
+    ]
+    for _ in 0..<2000 {
+      values.append(Float.random(in: -70000...70000, using: &random))
+      values.append(Float.random(in: -1e-4...1e-4, using: &random))
+      // Exactly halfway between two neighbouring halves.
+      let h = Float(Float16(Float.random(in: -100...100, using: &random)))
+      values.append(h + (Float(Float16(h).nextUp) - h) / 2)
+    }
+    return values
+  }
+
+  func testHalfRoundingMatchesSwiftFloat16AtEveryLevel() {
+    let values = Self.halfProbes()
+    let expectedBits = values.map { Float16($0).bitPattern }
+    let expectedFloats = values.map { Float(Float16($0)).bitPattern }
+    for level in KernelLevel.allCases where level.isSupported {
+      var halves = [UInt16](repeating: 0xFFFF, count: values.count)
+      Elementwise.storeHalves(level: level, values, into: &halves, count: values.count)
+      XCTAssertEqual(halves, expectedBits, "\(level) storeHalves")
+      var rounded = values
+      Elementwise.roundToHalf(level: level, &rounded, count: values.count)
+      XCTAssertEqual(rounded.map(\.bitPattern), expectedFloats, "\(level) roundToHalf")
+    }
+  }
+}
