@@ -1,8 +1,6 @@
 // Elementwise steps of the forward pass that sit between matrix products: SwiGLU and the half-precision roundings
 // of the KV cache. They run on one thread between parallel products, so the other threads wait for them: vectorized
-// here, with the same bits at every level (the portable loops are the reference; ActivationTests).
-#include <string.h>
-
+// here, with the same bits at every level (the portable loops are the reference; ElementwiseTests).
 #include "CHunchKernels.h"
 #include "exp_double.h"
 
@@ -15,6 +13,8 @@ static inline float silu_times(float g, float u) {
 }
 
 #if defined(__x86_64__)
+#include <immintrin.h>
+
 #define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
 #define TARGET_F16C __attribute__((target("avx2,fma,f16c")))
 
