@@ -56,10 +56,6 @@ static void softmax_half(float *s, int64_t count) {
   for (int64_t j = 0; j < count; j++) s[j] *= inverse;
 }
 
-static void round_to_half_portable(float *s, int64_t count) {
-  for (int64_t j = 0; j < count; j++) s[j] = hunch_half_to_float(hunch_float_to_half(s[j]));
-}
-
 static void attend_portable(int64_t head_dim, int64_t group, const float *queries, const uint16_t *keys,
                             const uint16_t *values, int64_t kv_stride, int64_t visible, float scale, float *scores,
                             float *out) {
@@ -68,7 +64,7 @@ static void attend_portable(int64_t head_dim, int64_t group, const float *querie
     float *s = scores + h * visible;
     for (int64_t j = 0; j < visible; j++) s[j] = dot_lanes_portable(q, keys + j * kv_stride, head_dim) * scale;
     softmax_half(s, visible);
-    round_to_half_portable(s, visible);
+    hunch_round_to_half(HUNCH_LEVEL_PORTABLE, s, visible);
     float *o = out + h * head_dim;
     memset(o, 0, (size_t)head_dim * sizeof(float));
     const int64_t whole = head_dim / 16 * 16;
@@ -201,19 +197,6 @@ static TARGET512 void transpose_keys512(int64_t head_dim, const uint16_t *keys, 
   }
 }
 
-static inline TARGET512 void round_to_half512(float *s, int64_t count) {
-  int64_t j = 0;
-  for (; j + 16 <= count; j += 16) {
-    __m256i h = _mm512_cvtps_ph(_mm512_loadu_ps(s + j), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    _mm512_storeu_ps(s + j, _mm512_cvtph_ps(h));
-  }
-  if (j < count) {
-    __mmask16 mask = (__mmask16)((1u << (count - j)) - 1);
-    __m256i h = _mm512_cvtps_ph(_mm512_maskz_loadu_ps(mask, s + j), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    _mm512_mask_storeu_ps(s + j, mask, _mm512_cvtph_ps(h));
-  }
-}
-
 static inline TARGET512 float maximum512(const float *s, int64_t count) {
   __m512 m = _mm512_set1_ps(-INFINITY);
   int64_t j = 0;
@@ -322,7 +305,7 @@ SPECIALIZED void attend512(int chunks, int64_t group, const float *queries, cons
   }
   for (int64_t h = 0; h < group; h++) {
     softmax_half512(scores + h * visible, visible);
-    round_to_half512(scores + h * visible, visible);
+    hunch_round_to_half(HUNCH_LEVEL_AVX512_VNNI, scores + h * visible, visible);
   }
   weighted_sums512(chunks, group, scores, values, kv_stride, visible, out);
 }

@@ -15,16 +15,16 @@ public enum Attention {
     scale: Float, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
   ) {
     guard visible > 0, group > 0, headDimension > 0 else { return }
-    let usable = level.isSupportedCached ? level : .portable
     hunch_attend_group(
-      usable.rawValue, Int64(headDimension), Int64(group), queries, keys, transposedKeys, values, Int64(kvStride),
+      level.usableCached.rawValue, Int64(headDimension), Int64(group), queries, keys, transposedKeys, values,
+      Int64(kvStride),
       Int64(visible), scale, scores, out)
   }
 
   /// e^x for each element as the attention softmax computes it (see attention.c); the same bits at every level.
   public static func softmaxExp(level: KernelLevel, _ x: [Float], into y: inout [Float]) {
     let count = min(x.count, y.count)
-    let usable = level.isSupportedCached ? level : .portable
+    let usable = level.usableCached
     y.withUnsafeMutableBufferPointer { out in
       x.withUnsafeBufferPointer { hunch_softmax_exp(usable.rawValue, $0.baseAddress, out.baseAddress, Int64(count)) }
     }
@@ -53,4 +53,7 @@ public enum Attention {
 extension KernelLevel {
   /// `isSupported` without asking the CPU again: every level at or below the best one is supported.
   var isSupportedCached: Bool { rawValue <= hunch_best_level() }
+
+  /// This level when this CPU runs it, else the portable one.
+  var usableCached: KernelLevel { isSupportedCached ? self : .portable }
 }

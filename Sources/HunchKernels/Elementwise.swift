@@ -8,13 +8,13 @@ public enum Elementwise {
     level: KernelLevel, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int
   ) {
     guard count > 0 else { return }
-    hunch_swiglu(usable(level).rawValue, gate, up, Int64(count))
+    hunch_swiglu(level.usableCached.rawValue, gate, up, Int64(count))
   }
 
   /// Each value rounded to the nearest half (ties to even), kept as a float.
   public static func roundToHalf(level: KernelLevel, _ x: UnsafeMutablePointer<Float>, count: Int) {
     guard count > 0 else { return }
-    hunch_round_to_half(usable(level).rawValue, x, Int64(count))
+    hunch_round_to_half(level.usableCached.rawValue, x, Int64(count))
   }
 
   /// Each value rounded to the nearest half (ties to even), stored as its IEEE binary16 bit pattern.
@@ -22,8 +22,6 @@ public enum Elementwise {
     level: KernelLevel, _ x: UnsafePointer<Float>, into halves: UnsafeMutablePointer<UInt16>, count: Int
   ) {
     guard count > 0 else { return }
-    hunch_floats_to_halves(usable(level).rawValue, x, halves, Int64(count))
+    hunch_floats_to_halves(level.usableCached.rawValue, x, halves, Int64(count))
   }
-
-  private static func usable(_ level: KernelLevel) -> KernelLevel { level.isSupportedCached ? level : .portable }
 }
