@@ -12,6 +12,17 @@ if [ -x "$root/bin/llama-bench" ] && [ -x "$root/bin/llama-server" ] && [ -f "$r
   echo "$root"
   exit 0
 fi
+# Reading the source distribution's metadata takes its build backend, which looks for cmake.
+if ! command -v cmake >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >&2
+  else
+    echo "llama.cpp builds with cmake: sudo apt-get install cmake" >&2
+    exit 1
+  fi
+fi
+python3 -c "import scikit_build_core" 2>/dev/null || python3 -m pip install --quiet scikit-build-core >&2
 mkdir -p "$root/src"
 cd "$root/src"
 if [ ! -d "llama_cpp_python-$version" ]; then

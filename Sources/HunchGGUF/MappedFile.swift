@@ -56,6 +56,19 @@ public final class MappedFile: @unchecked Sendable {
     close(fileDescriptor)
   }
 
+  /// Drops this process's copies of the whole pages inside `range` (a part of `bytes`) once their contents live
+  /// elsewhere, so they stop counting as resident. Reading them again is still valid: it faults them back in from the
+  /// file.
+  public func evict(_ range: UnsafeRawBufferPointer) {
+    guard let start = range.baseAddress, let base = bytes.baseAddress else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let low = max(Int(bitPattern: start), Int(bitPattern: base))
+    let high = min(Int(bitPattern: start) + range.count, Int(bitPattern: base) + bytes.count)
+    let first = (low + page - 1) / page * page, last = high / page * page
+    guard last > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+    _ = madvise(address, last - first, Int32(MADV_DONTNEED))
+  }
+
   /// Throws when the file on disk is no longer the one mapped (shorter, replaced, or rewritten).
   public func checkUnchanged() throws(GGUFError) {
     var open = stat()

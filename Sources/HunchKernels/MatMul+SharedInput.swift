@@ -3,14 +3,19 @@ import CHunchKernels
 /// One of several matrices multiplied by the same activation row (a decoding step's query, key and value
 /// projections, or its gate and up projections).
 public struct SharedInputProduct: @unchecked Sendable {
-  public let weights: UnsafeRawPointer  // (rows, columns) in `type`
+  public let weights: UnsafeRawPointer  // (rows, columns) in `type`, arranged as `layout` says
   public let type: TensorType
+  public let layout: WeightLayout
   public let rows: Int
   public let output: UnsafeMutablePointer<Float>  // (rows)
 
-  public init(weights: UnsafeRawPointer, type: TensorType, rows: Int, output: UnsafeMutablePointer<Float>) {
+  public init(
+    weights: UnsafeRawPointer, type: TensorType, layout: WeightLayout = .rows, rows: Int,
+    output: UnsafeMutablePointer<Float>
+  ) {
     self.weights = weights
     self.type = type
+    self.layout = layout
     self.rows = rows
     self.output = output
   }
@@ -28,7 +33,8 @@ extension MatMul {
     guard products.count > 1, !usesBlockSumKernels || level != .avx512 else {
       for p in products {
         try multiply(
-          weights: p.weights, type: p.type, rows: p.rows, columns: columns, input: input, batch: 1, output: p.output)
+          weights: p.weights, type: p.type, layout: p.layout, rows: p.rows, columns: columns, input: input, batch: 1,
+          output: p.output)
       }
       return
     }
@@ -75,7 +81,7 @@ extension MatMul {
   /// How one product of a shared-input call runs: which kernel family, where its prepared activations sit in the
   /// workspace, and its chunk size.
   struct RowPlan {
-    enum Path { case none, pairs, rows, floats }
+    enum Path { case none, pairs, interleaved, rows, floats }
     var path = Path.none
     var function: hunch_dot_fn? = nil
     var pairsOffset: Int32 = 0  // the pair kernels' weight offset (0 for Q4_1, whose activations are Q8_1)
@@ -88,6 +94,9 @@ extension MatMul {
     var firstChunk = 0
     var weightRowBytes = 0
     var activationRowBytes = 0
+
+    /// How the product's activations are prepared: the pair kernels and the interleaved ones read the same pairs.
+    var activations: Path { path == .interleaved ? .pairs : path }
   }
 
   private func makePlan(
@@ -104,7 +113,14 @@ extension MatMul {
     plan.activationRowBytes = activationRowBytes
     plan.function = kernel.function
     plan.chunk = decodeChunk(rows: p.rows)  // as `multiply` for one row
-    if level == .avx512, hunch_pairs_supported(p.type.rawValue) != 0, partner == .q8_0 || partner == .q8_1,
+    if p.layout == .interleaved {
+      guard takesInterleaved(type: p.type, rows: p.rows, columns: columns) else {
+        throw KernelError(.unsupportedLevel, "no \(level) kernel for interleaved \(p.type) weights")
+      }
+      plan.path = .interleaved
+      plan.pairsOffset = hunch_pairs_offset(p.type.rawValue)
+      plan.chunk = 16 * interleavedChunk(groups: p.rows / 16, batch: 1, columns: columns)
+    } else if level == .avx512, hunch_pairs_supported(p.type.rawValue) != 0, partner == .q8_0 || partner == .q8_1,
       columns % 64 == 0
     {
       plan.path = .pairs
@@ -115,7 +131,7 @@ extension MatMul {
     // Reuse an earlier product's activations when they are prepared the same way.
     for j in 0..<count {
       let e = earlier[j]
-      if e.path == plan.path, e.partner == plan.partner, e.pairsOffset == plan.pairsOffset {
+      if e.activations == plan.activations, e.partner == plan.partner, e.pairsOffset == plan.pairsOffset {
         plan.activationOffset = e.activationOffset
         plan.preparedOffset = e.preparedOffset
         plan.scalesOffset = e.scalesOffset
@@ -126,7 +142,7 @@ extension MatMul {
     offset = (offset + 63) / 64 * 64
     plan.activationOffset = offset
     offset += activationRowBytes
-    if plan.path == .pairs {
+    if plan.activations == .pairs {
       offset = (offset + 63) / 64 * 64
       plan.preparedOffset = offset
       offset += columns / 64 * Int(HUNCH_PAIR_BYTES)
@@ -139,7 +155,7 @@ extension MatMul {
   private func prepare(_ plan: RowPlan, input: UnsafePointer<Float>, columns: Int, buffer: UnsafeMutableRawPointer) {
     let quantized = buffer + plan.activationOffset
     FastQuantize.row(plan.partner, source: input, destination: quantized, count: columns)
-    guard plan.path == .pairs else { return }
+    guard plan.activations == .pairs else { return }
     if plan.partner == .q8_1 {
       hunch_prepare_pairs_q8_1(quantized, Int64(columns), buffer + plan.preparedOffset)
     } else {
@@ -159,6 +175,10 @@ extension MatMul {
         p.type.rawValue, Int64(columns), p.weights, plan.weightRowBytes, Int64(rows.lowerBound),
         Int64(rows.upperBound), base + plan.preparedOffset, scales, sums, 1, p.output, Int64(p.rows),
         bytePermutes ? 1 : 0)
+    case .interleaved:  // chunks are whole 16-row groups
+      hunch_matmul_interleaved(
+        p.type.rawValue, Int64(columns), p.weights, plan.weightRowBytes, Int64(rows.lowerBound / 16),
+        Int64(rows.upperBound / 16), base + plan.preparedOffset, 1, p.output, Int64(p.rows))
     case .rows, .floats:
       guard let function = plan.function else { return }
       let activations = plan.path == .floats ? UnsafeRawPointer(input) : base + plan.activationOffset

@@ -54,8 +54,9 @@ public final class MatMul {
   }
 
   /// output[b][r] = Σ_c weights[r][c] · input[b][c] for b in 0..<batch, r in 0..<rows.
+  /// `layout` says how the weights are arranged; `.interleaved` needs `level == .avx512` (`InterleavedWeights`).
   public func multiply(
-    weights: UnsafeRawPointer, type: TensorType, rows: Int, columns: Int,
+    weights: UnsafeRawPointer, type: TensorType, layout: WeightLayout = .rows, rows: Int, columns: Int,
     input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>
   ) throws(KernelError) {
     try Self.validate(type: type, columns: columns)
@@ -75,6 +76,13 @@ public final class MatMul {
     let perThread = max(1, rows / (pool.threadCount * 8))
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
     let chunk = batch == 1 ? decodeChunk(rows: rows) : max(min(perThread, bySize), 32)
+
+    if layout == .interleaved {
+      try multiplyInterleaved(
+        weights: weights, type: type, rows: rows, columns: columns, input: input, batch: batch, output: output,
+        weightRowBytes: weightRowBytes, activationRowBytes: activationRowBytes)
+      return
+    }
 
     if usesBlockSumKernels, level == .avx512, hunch_blocksum_supported(type.rawValue) != 0 {
       multiplyBlockSums(

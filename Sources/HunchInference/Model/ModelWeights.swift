@@ -1,15 +1,41 @@
 import HunchGGUF
 import HunchKernels
 
-/// A weight matrix inside the mapped file: `rows` output rows of `columns` inputs, one encoded row after another.
+/// A weight matrix: `rows` output rows of `columns` inputs, inside the mapped file one encoded row after another, or
+/// rearranged for the kernels into memory `interleaved` owns.
 public struct WeightMatrix: @unchecked Sendable {
   public let name: String
   public let type: TensorType
   public let rows: Int
   public let columns: Int
-  public let data: UnsafeRawPointer  // (rows, rowBytes)
+  public let data: UnsafeRawPointer  // (rows, rowBytes) in the file layout; rows · rowBytes bytes either way
   public let rowBytes: Int
+  public let interleaved: InterleavedWeights?  // owns `data` when set
 
+  public var layout: WeightLayout { interleaved == nil ? .rows : .interleaved }
+
+  init(name: String, type: TensorType, rows: Int, columns: Int, data: UnsafeRawPointer, rowBytes: Int) {
+    self.name = name
+    self.type = type
+    self.rows = rows
+    self.columns = columns
+    self.data = data
+    self.rowBytes = rowBytes
+    interleaved = nil
+  }
+
+  /// The same matrix in `WeightLayout.interleaved`.
+  init(_ file: WeightMatrix, interleaved: InterleavedWeights) {
+    name = file.name
+    type = file.type
+    rows = file.rows
+    columns = file.columns
+    data = UnsafeRawPointer(interleaved.data)
+    rowBytes = file.rowBytes
+    self.interleaved = interleaved
+  }
+
+  /// Row `index` as encoded in the file. Only for matrices in the file layout (the token embedding always is).
   public func row(_ index: Int) -> UnsafeRawPointer { data + index * rowBytes }
 }
 
@@ -41,6 +67,13 @@ public struct ModelWeights: Sendable {
   public let outputNorm: WeightVector
   public let output: WeightMatrix  // (vocabulary, embedding); the embedding itself when the file ties them
 
+  init(tokenEmbedding: WeightMatrix, layers: [LayerWeights], outputNorm: WeightVector, output: WeightMatrix) {
+    self.tokenEmbedding = tokenEmbedding
+    self.layers = layers
+    self.outputNorm = outputNorm
+    self.output = output
+  }
+
   /// Kernels exist for these; other types are refused at load time rather than mid-request.
   public static var computeTypes: Set<TensorType> { DotKernel.supportedTypes }
 
@@ -53,7 +86,8 @@ public struct ModelWeights: Sendable {
         throw InferenceError(
           .tensorShape, "tensor \(name) has shape \(info.dimensions), expected [\(columns), \(rows)]")
       }
-      guard Self.computeTypes.contains(info.type), (try? MatMul.validate(type: info.type, columns: columns)) != nil else {
+      guard Self.computeTypes.contains(info.type), (try? MatMul.validate(type: info.type, columns: columns)) != nil
+      else {
         throw InferenceError(.unsupportedTensorType, "tensor \(name) is \(info.type), which Hunch cannot compute with")
       }
       let bytes = gguf.data(of: info)
@@ -67,7 +101,8 @@ public struct ModelWeights: Sendable {
         throw InferenceError(.missingTensor, "tensor \(name) is missing from the model file")
       }
       guard info.elementCount == count, info.type == .f32 || info.type == .f16 else {
-        throw InferenceError(.tensorShape, "tensor \(name) should be \(count) F32/F16 values, found \(info.dimensions) \(info.type)")
+        throw InferenceError(
+          .tensorShape, "tensor \(name) should be \(count) F32/F16 values, found \(info.dimensions) \(info.type)")
       }
       var values = [Float](repeating: 0, count: count)
       let bytes = gguf.data(of: info)

@@ -44,13 +44,19 @@ public final class Transformer: @unchecked Sendable {
     let config = try ModelConfig(gguf: file)
     self.config = config
     self.file = file
-    weights = try ModelWeights(gguf: file, config: config)
+    let fileWeights = try ModelWeights(gguf: file, config: config)
     self.maxBatch = max(1, maxBatch)
     pool = ThreadPool(threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount)
     // HUNCH_KERNEL_LEVEL (0 portable … 3 avx512) pins the kernel family, for diagnosing numeric differences.
     let pinned = ProcessInfo.processInfo.environment["HUNCH_KERNEL_LEVEL"].flatMap { Int32($0) }
       .flatMap { KernelLevel(rawValue: $0) }.flatMap { $0.isSupported ? $0 : nil }
     matmul = MatMul(pool: pool, level: pinned ?? .best)
+    // HUNCH_INTERLEAVE=0 keeps every matrix in the file layout, for comparing the two.
+    if ProcessInfo.processInfo.environment["HUNCH_INTERLEAVE"] == "0" {
+      weights = fileWeights
+    } else {
+      weights = try fileWeights.interleaved(level: matmul.level, pool: pool, file: file.file)
+    }
     rotary = Rotary(dimensions: config.headDimension, base: config.ropeBase, layout: config.ropeLayout)
     let b = self.maxBatch
     func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -72,7 +78,7 @@ public final class Transformer: @unchecked Sendable {
     logits = buffer(config.vocabulary)
     logitsRows = 1
     func product(_ w: WeightMatrix, _ output: UnsafeMutablePointer<Float>) -> SharedInputProduct {
-      SharedInputProduct(weights: w.data, type: w.type, rows: w.rows, output: output)
+      SharedInputProduct(weights: w.data, type: w.type, layout: w.layout, rows: w.rows, output: output)
     }
     let (query, key, value, gate, up) = (query, key, value, gate, up)
     decodeProjections = weights.layers.map {
@@ -151,7 +157,8 @@ public final class Transformer: @unchecked Sendable {
   func multiply(_ w: WeightMatrix, _ input: UnsafePointer<Float>, _ batch: Int, _ output: UnsafeMutablePointer<Float>) {
     // Shapes and types were checked when the weights were loaded, so the kernel cannot refuse them here.
     try? matmul.multiply(
-      weights: w.data, type: w.type, rows: w.rows, columns: w.columns, input: input, batch: batch, output: output)
+      weights: w.data, type: w.type, layout: w.layout, rows: w.rows, columns: w.columns, input: input, batch: batch,
+      output: output)
   }
 
   /// One token's products of `input` (columns wide) with several matrices, in one pass over the pool.

@@ -1,0 +1,48 @@
+import CHunchKernels
+
+extension MatMul {
+  /// Whether a (rows, columns) matrix of `type` in `WeightLayout.interleaved` can be multiplied at this level.
+  func takesInterleaved(type: TensorType, rows: Int, columns: Int) -> Bool {
+    InterleavedWeights.isUseful(type: type, rows: rows, columns: columns, level: level)
+  }
+
+  /// Row groups per chunk for an interleaved matrix: for one activation row two chunks per thread, as
+  /// `decodeChunk`; for batches eight per thread and about 2M multiply-adds each.
+  func interleavedChunk(groups: Int, batch: Int, columns: Int) -> Int {
+    let threads = pool.threadCount
+    if batch == 1 { return max(1, (groups + 2 * threads - 1) / (2 * threads)) }
+    return max(1, min(groups / (threads * 8), (1 << 21) / max(1, batch * columns * 16)))
+  }
+
+  /// `multiply` for weights in `WeightLayout.interleaved`: every activation row is quantized and prepared as for
+  /// the pair kernels, then each chunk of 16-row groups runs against all of them.
+  func multiplyInterleaved(
+    weights: UnsafeRawPointer, type: TensorType, rows: Int, columns: Int, input: UnsafePointer<Float>, batch: Int,
+    output: UnsafeMutablePointer<Float>, weightRowBytes: Int, activationRowBytes: Int
+  ) throws(KernelError) {
+    guard takesInterleaved(type: type, rows: rows, columns: columns) else {
+      throw KernelError(.unsupportedLevel, "no \(level) kernel for interleaved \(type) weights of \(rows) x \(columns)")
+    }
+    let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
+    let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64
+    let buffer = reserveWorkspace(bytes: quantizedBytes + pairBytes * batch)
+    let prepared = buffer + quantizedBytes  // (batch, pairs) prepared pairs
+    let offset = hunch_pairs_offset(type.rawValue)
+    let prepare = { (b: Int) in
+      let quantized = buffer + b * activationRowBytes
+      FastQuantize.row(.q8_0, source: input + b * columns, destination: quantized, count: columns)
+      hunch_prepare_pairs(quantized, Int64(columns), offset, prepared + b * pairBytes)
+    }
+    if batch >= 4 {
+      pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
+    } else {
+      for b in 0..<batch { prepare(b) }
+    }
+    let groups = rows / 16
+    pool.parallelFor(count: groups, chunk: interleavedChunk(groups: groups, batch: batch, columns: columns)) { range in
+      hunch_matmul_interleaved(
+        type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
+        prepared, Int64(batch), output, Int64(rows))
+    }
+  }
+}
