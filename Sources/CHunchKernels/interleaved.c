@@ -46,21 +46,43 @@ int hunch_interleave_supported(uint32_t weight_type, int64_t rows, int64_t colum
   return rows > 0 && rows % GROUP == 0 && columns > 0 && columns % 64 == 0;
 }
 
-// Stored value (unsigned, offset included) of column c of a Q5_0 or Q8_0 row.
-static uint8_t stored_quant(uint32_t type, const uint8_t *row, int64_t c) {
-  if (type == HUNCH_TYPE_Q8_0) {
-    const block_q8_0 *b = (const block_q8_0 *)row + c / HUNCH_QK;
-    return (uint8_t)(b->qs[c % HUNCH_QK] ^ 0x80);
+// Word by word: four columns of a row (one chain's share of it) are one 32-bit word of the tile.
+static void interleave_q8_0(const uint8_t *src, size_t row_bytes, int64_t p, tile_q8_0 *t) {
+  for (int r = 0; r < GROUP; r++) {
+    const block_q8_0 *b = (const block_q8_0 *)(src + (size_t)r * row_bytes) + 2 * p;
+    for (int h = 0; h < 2; h++) {
+      t->d[h][r] = b[h].d;
+      for (int c = 0; c < 8; c++) {
+        uint32_t word;
+        memcpy(&word, b[h].qs + 4 * c, 4);
+        word ^= 0x80808080u;  // + 128 in every byte
+        memcpy(&t->q[8 * h + c][4 * r], &word, 4);
+      }
+    }
   }
-  const block_q5_0 *b = (const block_q5_0 *)row + c / HUNCH_QK;
-  const int j = (int)(c % HUNCH_QK);
-  const uint8_t low = j < 16 ? (b->qs[j] & 0x0F) : (b->qs[j - 16] >> 4);
-  const uint8_t fifth = (b->qh[j / 8] >> (j % 8)) & 1;
-  return (uint8_t)(low | fifth << 4);
 }
 
-static uint16_t block_scale(uint32_t type, const uint8_t *row, int64_t block) {
-  return type == HUNCH_TYPE_Q8_0 ? ((const block_q8_0 *)row)[block].d : ((const block_q5_0 *)row)[block].d;
+static void interleave_q5_0(const uint8_t *src, size_t row_bytes, int64_t p, tile_q5_0 *t) {
+  memset(t->high, 0, sizeof t->high);
+  for (int r = 0; r < GROUP; r++) {
+    const block_q5_0 *b = (const block_q5_0 *)(src + (size_t)r * row_bytes) + 2 * p;
+    uint32_t low[2][8];  // [block][chain]: four low-bit nibbles, one per byte
+    for (int h = 0; h < 2; h++) {
+      t->d[h][r] = b[h].d;
+      uint32_t qs[4], qh;
+      memcpy(qs, b[h].qs, sizeof qs);
+      memcpy(&qh, b[h].qh, sizeof qh);
+      for (int c = 0; c < 8; c++) {
+        // Columns 0..15 sit in the low nibbles of qs, 16..31 in the high ones.
+        low[h][c] = (c < 4 ? qs[c] : qs[c - 4] >> 4) & 0x0F0F0F0Fu;
+        t->high[8 * h + c] |= (uint64_t)((qh >> (4 * c)) & 0xF) << (4 * r);
+      }
+    }
+    for (int m = 0; m < 8; m++) {
+      const uint32_t packed = low[0][m] | low[1][m] << 4;
+      memcpy(&t->nib[m][4 * r], &packed, 4);
+    }
+  }
 }
 
 void hunch_interleave(uint32_t weight_type, int64_t columns, const void *rows, size_t row_bytes, int64_t group_start,
@@ -71,29 +93,10 @@ void hunch_interleave(uint32_t weight_type, int64_t columns, const void *rows, s
     const uint8_t *src = (const uint8_t *)rows + (size_t)g * group_bytes;
     uint8_t *dst = (uint8_t *)out + (size_t)g * group_bytes;
     for (int64_t p = 0; p < pairs; p++) {
-      uint16_t d[2][GROUP];
-      uint8_t q[LANES][64];
-      for (int r = 0; r < GROUP; r++) {
-        const uint8_t *row = src + (size_t)r * row_bytes;
-        for (int h = 0; h < 2; h++) d[h][r] = block_scale(weight_type, row, 2 * p + h);
-        for (int l = 0; l < LANES; l++)
-          for (int k = 0; k < 4; k++) q[l][4 * r + k] = stored_quant(weight_type, row, 64 * p + 4 * l + k);
-      }
-      if (weight_type == HUNCH_TYPE_Q8_0) {
-        tile_q8_0 *t = (tile_q8_0 *)dst + p;
-        memcpy(t->d, d, sizeof d);
-        memcpy(t->q, q, sizeof q);
-      } else {
-        tile_q5_0 *t = (tile_q5_0 *)dst + p;
-        memcpy(t->d, d, sizeof d);
-        for (int l = 0; l < LANES; l++) {
-          uint64_t bits = 0;
-          for (int j = 0; j < 64; j++) bits |= (uint64_t)(q[l][j] >> 4) << j;
-          t->high[l] = bits;
-        }
-        for (int m = 0; m < LANES / 2; m++)
-          for (int j = 0; j < 64; j++) t->nib[m][j] = (uint8_t)((q[m][j] & 0x0F) | (q[m + 8][j] & 0x0F) << 4);
-      }
+      if (weight_type == HUNCH_TYPE_Q8_0)
+        interleave_q8_0(src, row_bytes, p, (tile_q8_0 *)dst + p);
+      else
+        interleave_q5_0(src, row_bytes, p, (tile_q5_0 *)dst + p);
     }
   }
 }
@@ -169,10 +172,20 @@ static inline TARGET512 __m512 tile_scales(const uint16_t d[GROUP], float activa
     CHAIN = _mm512_fmadd_ps((D), _mm512_cvtepi32_ps(sum_), CHAIN);                                               \
   } while (0)
 
-static TARGET512 void group_q8_0(int64_t pairs, const tile_q8_0 *t, const pair_q8 *y, float *out) {
+// Requests the tile `PREFETCH_BYTES` past tile p of a group stream (decoding only: a thread's share of a decoding
+// step's matrix is a short stream, over before the hardware prefetcher has ramped up; see blocks.h).
+enum { PREFETCH_BYTES = 2048 };
+static inline void prefetch_past(const void *tile, size_t tile_bytes, int prefetch) {
+  if (!prefetch) return;
+  const uint8_t *ahead = (const uint8_t *)tile + PREFETCH_BYTES;
+  for (size_t o = 0; o < tile_bytes; o += 64) __builtin_prefetch(ahead + o, 0, 3);
+}
+
+static TARGET512 void group_q8_0(int64_t pairs, const tile_q8_0 *t, const pair_q8 *y, float *out, int prefetch) {
   __m512 chain[LANES];
   for (int l = 0; l < LANES; l++) chain[l] = _mm512_setzero_ps();
   for (int64_t p = 0; p < pairs; p++) {
+    prefetch_past(t + p, sizeof *t, prefetch);
     const __m512 d0 = tile_scales(t[p].d[0], y[p].d[0]), d1 = tile_scales(t[p].d[1], y[p].d[8]);
     for (int l = 0; l < LANES; l++) CHAIN_STEP(chain[l], _mm512_load_si512(t[p].q[l]), l < 8 ? d0 : d1, y + p, l);
   }
@@ -188,10 +201,11 @@ static inline TARGET512 void q5_0_chains(const tile_q5_0 *t, int m, __m512i *low
   *high = _mm512_mask_add_epi8(h, _cvtu64_mask64(t->high[m + 8]), h, sixteen);
 }
 
-static TARGET512 void group_q5_0(int64_t pairs, const tile_q5_0 *t, const pair_q8 *y, float *out) {
+static TARGET512 void group_q5_0(int64_t pairs, const tile_q5_0 *t, const pair_q8 *y, float *out, int prefetch) {
   __m512 chain[LANES];
   for (int l = 0; l < LANES; l++) chain[l] = _mm512_setzero_ps();
   for (int64_t p = 0; p < pairs; p++) {
+    prefetch_past(t + p, sizeof *t, prefetch);
     const __m512 d0 = tile_scales(t[p].d[0], y[p].d[0]), d1 = tile_scales(t[p].d[1], y[p].d[8]);
     for (int m = 0; m < 8; m++) {
       __m512i low, high;
@@ -228,21 +242,26 @@ void hunch_matmul_interleaved(uint32_t weight_type, int64_t columns, const void 
   enum { WIDE_PAIRS = 48 };
   const int widens = weight_type == HUNCH_TYPE_Q5_0 && batch > 1 && pairs <= WIDE_PAIRS;
   _Alignas(64) tile_q8_0 wide[widens ? WIDE_PAIRS : 1];
+  const int prefetch = batch == 1;
+  if (prefetch) {  // the start of the stream; each tile then requests the one PREFETCH_BYTES past it
+    const uint8_t *first = (const uint8_t *)weights + (size_t)group_start * group_bytes;
+    for (size_t o = 0; o < PREFETCH_BYTES; o += 64) __builtin_prefetch(first + o, 0, 3);
+  }
   for (int64_t g = group_start; g < group_end; g++) {
     const void *group = (const uint8_t *)weights + (size_t)g * group_bytes;
     if (widens) {
       widen_q5_0(pairs, group, wide);
       for (int64_t b = 0; b < batch; b++)
-        group_q8_0(pairs, wide, (const pair_q8 *)prepared + b * pairs, output + b * output_stride + GROUP * g);
+        group_q8_0(pairs, wide, (const pair_q8 *)prepared + b * pairs, output + b * output_stride + GROUP * g, 0);
       continue;
     }
     for (int64_t b = 0; b < batch; b++) {
       const pair_q8 *y = (const pair_q8 *)prepared + b * pairs;
       float *out = output + b * output_stride + GROUP * g;
       if (weight_type == HUNCH_TYPE_Q8_0)
-        group_q8_0(pairs, group, y, out);
+        group_q8_0(pairs, group, y, out, prefetch);
       else if (weight_type == HUNCH_TYPE_Q5_0)
-        group_q5_0(pairs, group, y, out);
+        group_q5_0(pairs, group, y, out, prefetch);
     }
   }
 }

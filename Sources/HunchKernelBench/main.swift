@@ -20,6 +20,9 @@ if typeNames == nil {
 for type in types {
   do {
     print(try KernelBench.matVec(type: type, threads: threads, level: level))
+    if InterleavedWeights.isUseful(type: type, rows: 16, columns: 896, level: level) {
+      print(try KernelBench.matVec(type: type, threads: threads, level: level, interleaved: true))
+    }
   } catch {
     print("\(type): \(error)")
   }

@@ -16,34 +16,41 @@ public enum KernelBench {
 
   /// Mat-vec y = W·x over a weight matrix of about `weightBytes` bytes of `type`. Columns are the model's shapes:
   /// 4864 for K types (ffn_down), 896 otherwise. Returns the best of `repetitions` passes.
+  /// With `interleaved`, in `WeightLayout.interleaved` where the level takes it.
   public static func matVec(
-    type: TensorType, weightBytes: Int = 100_000_000, threads: Int, repetitions: Int = 30, level: KernelLevel = .best
+    type: TensorType, weightBytes: Int = 100_000_000, threads: Int, repetitions: Int = 30, level: KernelLevel = .best,
+    interleaved: Bool = false
   ) throws -> Result {
     let columns = type.blockSize == 256 ? 4864 : 896
     guard let rowBytes = type.byteCount(elements: columns) else {
       throw KernelError(.badShape, "\(columns) columns do not fit \(type)")
     }
-    let rows = max(1, weightBytes / rowBytes)
-    let weights = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
-    defer { weights.deallocate() }
-    fillRandom(weights, bytes: rows * rowBytes)
+    let rows = max(16, weightBytes / rowBytes / 16 * 16)
+    let file = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
+    defer { file.deallocate() }
+    fillRandom(file, bytes: rows * rowBytes)
+    let pool = ThreadPool(threadCount: threads)
+    let rearranged =
+      interleaved && InterleavedWeights.isUseful(type: type, rows: rows, columns: columns, level: level)
+      ? try InterleavedWeights(type: type, rows: rows, columns: columns, source: file, pool: pool) : nil
+    let weights = UnsafeRawPointer(rearranged?.data ?? file)
     let input = UnsafeMutablePointer<Float>.allocate(capacity: columns)
     defer { input.deallocate() }
     for i in 0..<columns { input[i] = Float(i % 17) - 8 }
     let output = UnsafeMutablePointer<Float>.allocate(capacity: rows)
     defer { output.deallocate() }
-    let matmul = MatMul(pool: ThreadPool(threadCount: threads), level: level)
+    let matmul = MatMul(pool: pool, level: level)
     var best = Double.infinity
     for _ in 0...repetitions {  // the first pass warms up (page faults, workspace)
       let start = DispatchTime.now().uptimeNanoseconds
       try matmul.multiply(
-        weights: weights, type: type, rows: rows, columns: columns, input: input, batch: 1,
-        output: output)
+        weights: weights, type: type, layout: rearranged == nil ? .rows : .interleaved, rows: rows, columns: columns,
+        input: input, batch: 1, output: output)
       best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     return Result(
-      label: "\(type) mat-vec \(rows)x\(columns) \(threads)T \(matmul.level)", bytes: rows * rowBytes,
-      seconds: best)
+      label: "\(type) mat-vec \(rows)x\(columns) \(threads)T \(matmul.level)\(rearranged == nil ? "" : " interleaved")",
+      bytes: rows * rowBytes, seconds: best)
   }
 
   /// Plain read bandwidth over `bytes` bytes with `threads` threads: the ceiling for mat-vec.
