@@ -10,22 +10,25 @@ public enum WeightLayout: Sendable {
   case interleaved
 }
 
-/// A weight matrix rearranged into `WeightLayout.interleaved`, in memory this object owns (64-byte aligned).
+/// A weight matrix rearranged into `WeightLayout.interleaved`, in memory this object owns or takes from an arena
+/// (64-byte aligned either way).
 public final class InterleavedWeights: @unchecked Sendable {
   public let type: TensorType
   public let rows: Int
   public let columns: Int
   public let rowBytes: Int
   public let data: UnsafeMutableRawPointer  // (rows / 16 groups, columns / 64 tiles, 16 · 2 blocks)
+  private let arena: WeightArena?  // holds `data` when set
 
   /// Whether `MatMul` at `level` would take a (rows, columns) matrix of `type` interleaved.
   public static func isUseful(type: TensorType, rows: Int, columns: Int, level: KernelLevel) -> Bool {
     level == .avx512 && hunch_interleave_supported(type.rawValue, Int64(rows), Int64(columns)) != 0
   }
 
-  /// Interleaves `source` ((rows, columns) of `type` in the file layout), spreading the work over `pool`.
+  /// Interleaves `source` ((rows, columns) of `type` in the file layout), spreading the work over `pool`, into memory
+  /// from `arena` when given.
   public init(
-    type: TensorType, rows: Int, columns: Int, source: UnsafeRawPointer, pool: ThreadPool
+    type: TensorType, rows: Int, columns: Int, source: UnsafeRawPointer, pool: ThreadPool, arena: WeightArena? = nil
   ) throws(KernelError) {
     guard hunch_interleave_supported(type.rawValue, Int64(rows), Int64(columns)) != 0,
       let rowBytes = type.byteCount(elements: columns)
@@ -36,7 +39,8 @@ public final class InterleavedWeights: @unchecked Sendable {
     self.rows = rows
     self.columns = columns
     self.rowBytes = rowBytes
-    data = .allocate(byteCount: rows * rowBytes, alignment: 64)
+    data = try arena?.allocate(bytes: rows * rowBytes) ?? .allocate(byteCount: rows * rowBytes, alignment: 64)
+    self.arena = arena
     let groups = rows / 16
     let destination = data
     pool.parallelFor(count: groups, chunk: max(1, groups / (pool.threadCount * 4))) { range in
@@ -45,7 +49,7 @@ public final class InterleavedWeights: @unchecked Sendable {
     }
   }
 
-  deinit { data.deallocate() }
+  deinit { if arena == nil { data.deallocate() } }
 
   /// Row `row` back in the file's encoding (`rowBytes` into `destination`).
   public func fileRow(_ row: Int, into destination: UnsafeMutableRawPointer) throws(KernelError) {

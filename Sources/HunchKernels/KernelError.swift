@@ -4,6 +4,7 @@ public struct KernelError: Error, Equatable, CustomStringConvertible {
     case unsupportedType
     case badShape
     case unsupportedLevel
+    case outOfMemory
   }
 
   public let code: Code

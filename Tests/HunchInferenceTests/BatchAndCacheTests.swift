@@ -1,6 +1,7 @@
 import Foundation
 import HunchGGUF
 import HunchInference
+import HunchKernels
 import HunchTestSupport
 import XCTest
 
@@ -49,7 +50,8 @@ final class BatchAndCacheTests: XCTestCase {
   }
 
   func testTinySyntheticModel() throws {
-    let model = try Transformer(file: try GGUFFile(path: try TinyModel.write(architecture: "llama")), threads: 2, maxBatch: 4)
+    let model = try Transformer(
+      file: try GGUFFile(path: try TinyModel.write(architecture: "llama")), threads: 2, maxBatch: 4)
     try checkBatchEqualsSequential(model, [1, 5, 9, 2, 33, 7, 7, 40, 11])
     try checkTrim(model, [3, 4, 5], [6, 7, 8, 9], [10, 11])
     let qwenLike = try Transformer(file: try GGUFFile(path: try TinyModel.write(architecture: "qwen2")), threads: 1)
@@ -63,6 +65,36 @@ final class BatchAndCacheTests: XCTestCase {
     XCTAssertGreaterThan(tokens.count, 10)
     try checkBatchEqualsSequential(model, tokens)
     try checkTrim(model, Array(tokens[0..<6]), Array(tokens[6..<11]), Array(tokens[11...]))
+  }
+
+  /// Moving the weights into the arena, and interleaving the 0.5B's Q5_0 and Q8_0 matrices, must not change a bit
+  /// of the logits (the goldens and exact speculative verification were measured on the file's layout).
+  func testWeightPlacementsGiveTheSameLogits() throws {
+    let path = try TestModels.require("qwen2.5-coder-0.5b")
+    let (_, tokenizer) = try LoadedModels.get("qwen2.5-coder-0.5b")
+    let tokens = tokenizer.encode("def mean(values):\n    return sum(values) / len(")
+    var logits: [WeightPlacement: [Float]] = [:]
+    var vocabulary = 0
+    for placement in [WeightPlacement.file, .copied, .interleaved] {
+      let file = try GGUFFile(path: path)
+      let model = try Transformer(file: file, threads: 2, maxBatch: 8, placement: placement)
+      if placement == .interleaved, KernelLevel.best == .avx512 {
+        XCTAssertEqual(model.weights.layers[0].query.layout, .interleaved)
+        XCTAssertEqual(model.weights.output.layout, .interleaved)
+      }
+      XCTAssertEqual(model.weights.layers[0].down.layout, .rows)
+      // All positions' logits, through batches of 8 and a last partial one.
+      let cache = model.makeCache(capacity: 64)
+      vocabulary = model.config.vocabulary
+      logits[placement] = Array(try model.forward(tokens, cache: cache, logits: .all))
+    }
+    let reference = try XCTUnwrap(logits[.file])
+    XCTAssertEqual(reference.count, tokens.count * vocabulary)
+    for placement in [WeightPlacement.copied, .interleaved] {
+      let got = try XCTUnwrap(logits[placement])
+      let differing = zip(got, reference).filter { $0.bitPattern != $1.bitPattern }.count
+      XCTAssertEqual(differing, 0, "\(placement): \(differing) of \(got.count) logits differ from the file's")
+    }
   }
 
   func testRefusesBadTokensAndFullContext() throws {
@@ -143,12 +175,14 @@ enum TinyModel {
     for layer in 0..<2 {
       let p = "blk.\(layer)."
       tensors += [
-        .float32(p + "attn_norm.weight", dimensions: [embedding], values: values(embedding, scale: 1).map { 1 + $0 / 4 }),
+        .float32(
+          p + "attn_norm.weight", dimensions: [embedding], values: values(embedding, scale: 1).map { 1 + $0 / 4 }),
         matrix(p + "attn_q.weight", rows: embedding, columns: embedding),
         matrix(p + "attn_k.weight", rows: kvHeads * headSize, columns: embedding),
         matrix(p + "attn_v.weight", rows: kvHeads * headSize, columns: embedding),
         matrix(p + "attn_output.weight", rows: embedding, columns: embedding),
-        .float32(p + "ffn_norm.weight", dimensions: [embedding], values: values(embedding, scale: 1).map { 1 + $0 / 4 }),
+        .float32(
+          p + "ffn_norm.weight", dimensions: [embedding], values: values(embedding, scale: 1).map { 1 + $0 / 4 }),
         matrix(p + "ffn_gate.weight", rows: feedForward, columns: embedding),
         matrix(p + "ffn_up.weight", rows: feedForward, columns: embedding),
         matrix(p + "ffn_down.weight", rows: embedding, columns: feedForward),
@@ -161,7 +195,8 @@ enum TinyModel {
         ]
       }
     }
-    tensors.append(.float32("output_norm.weight", dimensions: [embedding], values: Array(repeating: 1, count: embedding)))
+    tensors.append(
+      .float32("output_norm.weight", dimensions: [embedding], values: Array(repeating: 1, count: embedding)))
     let a = architecture
     let builder = GGUFBuilder(
       metadata: [

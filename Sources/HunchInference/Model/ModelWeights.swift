@@ -2,17 +2,16 @@ import HunchGGUF
 import HunchKernels
 
 /// A weight matrix: `rows` output rows of `columns` inputs, inside the mapped file one encoded row after another, or
-/// rearranged for the kernels into memory `interleaved` owns.
+/// moved at load into memory `storage` keeps alive, possibly rearranged for the kernels (`layout`).
 public struct WeightMatrix: @unchecked Sendable {
   public let name: String
   public let type: TensorType
   public let rows: Int
   public let columns: Int
-  public let data: UnsafeRawPointer  // (rows, rowBytes) in the file layout; rows · rowBytes bytes either way
+  public let data: UnsafeRawPointer  // rows · rowBytes bytes, arranged as `layout` says
   public let rowBytes: Int
-  public let interleaved: InterleavedWeights?  // owns `data` when set
-
-  public var layout: WeightLayout { interleaved == nil ? .rows : .interleaved }
+  public let layout: WeightLayout
+  let storage: AnyObject?  // the arena or buffer holding `data` when it is not the mapped file
 
   init(name: String, type: TensorType, rows: Int, columns: Int, data: UnsafeRawPointer, rowBytes: Int) {
     self.name = name
@@ -21,18 +20,20 @@ public struct WeightMatrix: @unchecked Sendable {
     self.columns = columns
     self.data = data
     self.rowBytes = rowBytes
-    interleaved = nil
+    layout = .rows
+    storage = nil
   }
 
-  /// The same matrix in `WeightLayout.interleaved`.
-  init(_ file: WeightMatrix, interleaved: InterleavedWeights) {
+  /// The same matrix moved to `data` (owned by `storage`), arranged as `layout`.
+  init(_ file: WeightMatrix, data: UnsafeRawPointer, layout: WeightLayout, storage: AnyObject) {
     name = file.name
     type = file.type
     rows = file.rows
     columns = file.columns
-    data = UnsafeRawPointer(interleaved.data)
+    self.data = data
     rowBytes = file.rowBytes
-    self.interleaved = interleaved
+    self.layout = layout
+    self.storage = storage
   }
 
   /// Row `index` as encoded in the file. Only for matrices in the file layout (the token embedding always is).

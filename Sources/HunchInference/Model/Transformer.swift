@@ -40,7 +40,11 @@ public final class Transformer: @unchecked Sendable {
   let decodeProjections: [[SharedInputProduct]]  // query, key, value into the scratch above
   let decodeFeedForward: [[SharedInputProduct]]  // gate, up
 
-  public init(file: GGUFFile, threads: Int? = nil, maxBatch: Int = 256) throws(InferenceError) {
+  /// `placement`: where the matrices live while the model runs; by default HUNCH_WEIGHTS (file, copied or
+  /// interleaved) when set, else `.interleaved`.
+  public init(file: GGUFFile, threads: Int? = nil, maxBatch: Int = 256, placement: WeightPlacement? = nil)
+    throws(InferenceError)
+  {
     let config = try ModelConfig(gguf: file)
     self.config = config
     self.file = file
@@ -51,12 +55,9 @@ public final class Transformer: @unchecked Sendable {
     let pinned = ProcessInfo.processInfo.environment["HUNCH_KERNEL_LEVEL"].flatMap { Int32($0) }
       .flatMap { KernelLevel(rawValue: $0) }.flatMap { $0.isSupported ? $0 : nil }
     matmul = MatMul(pool: pool, level: pinned ?? .best)
-    // HUNCH_INTERLEAVE=0 keeps every matrix in the file layout, for comparing the two.
-    if ProcessInfo.processInfo.environment["HUNCH_INTERLEAVE"] == "0" {
-      weights = fileWeights
-    } else {
-      weights = try fileWeights.interleaved(level: matmul.level, pool: pool, file: file.file)
-    }
+    let chosen =
+      placement ?? ProcessInfo.processInfo.environment["HUNCH_WEIGHTS"].flatMap(WeightPlacement.init) ?? .interleaved
+    weights = try fileWeights.placed(chosen, level: matmul.level, pool: pool, file: file.file)
     rotary = Rotary(dimensions: config.headDimension, base: config.ropeBase, layout: config.ropeLayout)
     let b = self.maxBatch
     func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
