@@ -10,7 +10,7 @@
 // The arithmetic is the pair kernels' exactly: the pair kernel keeps 16 float chains per output, chain l fed once
 // per block pair by fma(weight scale · activation scale, float(lane l's integer), chain). Here chain l of 16 rows is
 // one vector, fed by the same FMA, and the chains are summed in the order _mm512_reduce_add_ps sums one vector's
-// lanes (halves, quarters, eighths, then the last pair). Every output keeps its bits (MatMulTests).
+// lanes (halves, quarters, eighths, then the last pair). Every output keeps its bits (InterleavedWeightsTests).
 //
 // The layout, per group of 16 rows (r) and block pair p of 64 columns, one "tile", groups one after another, each
 // group's tiles in column order (so a group is 16 · row bytes, one sequential stream):

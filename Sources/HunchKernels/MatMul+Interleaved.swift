@@ -1,9 +1,11 @@
 import CHunchKernels
 
 extension MatMul {
-  /// Whether a (rows, columns) matrix of `type` in `WeightLayout.interleaved` can be multiplied at this level.
-  func takesInterleaved(type: TensorType, rows: Int, columns: Int) -> Bool {
+  /// Whether a (rows, columns) matrix of `type` in `WeightLayout.interleaved` at `weights` can be multiplied at this
+  /// level (the kernels read whole 64-byte tiles with aligned loads).
+  func takesInterleaved(weights: UnsafeRawPointer, type: TensorType, rows: Int, columns: Int) -> Bool {
     InterleavedWeights.isUseful(type: type, rows: rows, columns: columns, level: level)
+      && Int(bitPattern: weights) % 64 == 0
   }
 
   /// Row groups per chunk for an interleaved matrix: for one activation row two chunks per thread, as
@@ -20,8 +22,9 @@ extension MatMul {
     weights: UnsafeRawPointer, type: TensorType, rows: Int, columns: Int, input: UnsafePointer<Float>, batch: Int,
     output: UnsafeMutablePointer<Float>, weightRowBytes: Int, activationRowBytes: Int
   ) throws(KernelError) {
-    guard takesInterleaved(type: type, rows: rows, columns: columns) else {
-      throw KernelError(.unsupportedLevel, "no \(level) kernel for interleaved \(type) weights of \(rows) x \(columns)")
+    guard takesInterleaved(weights: weights, type: type, rows: rows, columns: columns) else {
+      throw KernelError(
+        .unsupportedLevel, "no \(level) kernel for interleaved \(type) weights of \(rows) x \(columns) at \(weights)")
     }
     let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
     let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64

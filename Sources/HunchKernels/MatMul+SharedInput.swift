@@ -114,7 +114,7 @@ extension MatMul {
     plan.function = kernel.function
     plan.chunk = decodeChunk(rows: p.rows)  // as `multiply` for one row
     if p.layout == .interleaved {
-      guard takesInterleaved(type: p.type, rows: p.rows, columns: columns) else {
+      guard takesInterleaved(weights: p.weights, type: p.type, rows: p.rows, columns: columns) else {
         throw KernelError(.unsupportedLevel, "no \(level) kernel for interleaved \(p.type) weights")
       }
       plan.path = .interleaved

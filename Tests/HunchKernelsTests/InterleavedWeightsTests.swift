@@ -153,19 +153,27 @@ final class InterleavedWeightsTests: XCTestCase {
     let interleaved = try weights.withUnsafeBytes { w in
       try InterleavedWeights(type: .q8_0, rows: rows, columns: columns, source: w.baseAddress!, pool: pool)
     }
-    let matmul = MatMul(pool: pool, level: .portable)
     var output = [Float](repeating: 0, count: rows)
     let input = [Float](repeating: 1, count: columns)
-    XCTAssertThrowsError(
-      try input.withUnsafeBufferPointer { x in
-        try output.withUnsafeMutableBufferPointer { y in
-          try matmul.multiply(
-            weights: interleaved.data, type: .q8_0, layout: .interleaved, rows: rows, columns: columns,
-            input: x.baseAddress!, batch: 1, output: y.baseAddress!)
-        }
+    // At the portable level; and at the AVX-512 level from a pointer the aligned tile loads would fault on.
+    var refusals = [(MatMul(pool: pool, level: .portable), UnsafeRawPointer(interleaved.data))]
+    if KernelLevel.avx512.isSupported {
+      let unaligned = UnsafeMutableRawPointer.allocate(byteCount: rows * 34 * 2 + 64, alignment: 64)
+      defer { unaligned.deallocate() }
+      refusals.append((MatMul(pool: pool, level: .avx512), UnsafeRawPointer(unaligned + 8)))
+    }
+    for (matmul, weights) in refusals {
+      XCTAssertThrowsError(
+        try input.withUnsafeBufferPointer { x in
+          try output.withUnsafeMutableBufferPointer { y in
+            try matmul.multiply(
+              weights: weights, type: .q8_0, layout: .interleaved, rows: rows, columns: columns,
+              input: x.baseAddress!, batch: 1, output: y.baseAddress!)
+          }
+        }, "\(matmul.level)"
+      ) { error in
+        XCTAssertEqual((error as? KernelError)?.code, .unsupportedLevel)
       }
-    ) { error in
-      XCTAssertEqual((error as? KernelError)?.code, .unsupportedLevel)
     }
   }
 }
