@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "CHunchKernels.h"
+
 #define HUNCH_QK 32  // elements per block of the 32-element formats
 #define HUNCH_QK_K 256  // elements per super-block of the K formats
 
@@ -27,6 +29,15 @@ _Static_assert(sizeof(block_q8_1) == 36, "Q8_1 block");
 _Static_assert(sizeof(block_q4_K) == 144, "Q4_K block");
 _Static_assert(sizeof(block_q6_K) == 210, "Q6_K block");
 _Static_assert(sizeof(block_q8_K) == 292, "Q8_K block");
+
+// A Q8_0 activation row prepared for the pair kernels (pairs.c) and the interleaved ones (interleaved.c), one per
+// 64 elements.
+typedef struct {
+  int8_t qs[64];  // blocks 2p and 2p+1
+  int32_t bias[16];  // −offset · (sum of the 4 quants each lane of VPDPBUSD covers)
+  float d[16];  // lanes 0..7: scale of block 2p; lanes 8..15: scale of block 2p+1
+} pair_q8;
+_Static_assert(sizeof(pair_q8) == HUNCH_PAIR_BYTES, "prepared pair");
 
 // Asks for weight rows [first, last) to be brought into cache. The batch kernels spend long enough on each group of
 // rows that the hardware prefetcher does not run ahead of them: without this, every group waited on a memory miss

@@ -141,14 +141,6 @@ void hunch_deinterleave_row(uint32_t weight_type, int64_t columns, const void *i
 
 #define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
-// The prepared activation pair (pairs.c): quants, −offset · Σy per 32-bit lane, scales in lanes 0..7 and 8..15.
-typedef struct {
-  int8_t qs[64];
-  int32_t bias[16];
-  float d[16];
-} pair_q8;
-_Static_assert(sizeof(pair_q8) == HUNCH_PAIR_BYTES, "prepared pair");
-
 // Σ over the 16 chains of each lane, in _mm512_reduce_add_ps's order over one vector's lanes: l + (l + 8), then
 // + 4, + 2, + 1.
 static inline TARGET512 __m512 sum_chains(__m512 c[LANES]) {

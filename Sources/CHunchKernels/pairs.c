@@ -17,13 +17,6 @@
 
 #define TARGET512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
-typedef struct {
-  int8_t qs[64];  // blocks 2p and 2p+1
-  int32_t bias[16];  // −offset · (sum of the 4 quants each lane of VPDPBUSD covers)
-  float d[16];  // lanes 0..7: scale of block 2p; lanes 8..15: scale of block 2p+1
-} pair_q8;
-_Static_assert(sizeof(pair_q8) == HUNCH_PAIR_BYTES, "prepared pair");
-
 static inline TARGET512 float half_to_float512(uint16_t h) {
   return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }

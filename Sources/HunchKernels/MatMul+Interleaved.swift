@@ -30,17 +30,9 @@ extension MatMul {
     let quantizedBytes = (activationRowBytes * batch + 63) / 64 * 64
     let buffer = reserveWorkspace(bytes: quantizedBytes + pairBytes * batch)
     let prepared = buffer + quantizedBytes  // (batch, pairs) prepared pairs
-    let offset = hunch_pairs_offset(type.rawValue)
-    let prepare = { (b: Int) in
-      let quantized = buffer + b * activationRowBytes
-      FastQuantize.row(.q8_0, source: input + b * columns, destination: quantized, count: columns)
-      hunch_prepare_pairs(quantized, Int64(columns), offset, prepared + b * pairBytes)
-    }
-    if batch >= 4 {
-      pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
-    } else {
-      for b in 0..<batch { prepare(b) }
-    }
+    preparePairs(
+      partner: .q8_0, offset: hunch_pairs_offset(type.rawValue), input: input, columns: columns, batch: batch,
+      quantized: buffer, activationRowBytes: activationRowBytes, prepared: prepared)
     let groups = rows / 16
     pool.parallelFor(count: groups, chunk: interleavedChunk(groups: groups, batch: batch, columns: columns)) { range in
       hunch_matmul_interleaved(

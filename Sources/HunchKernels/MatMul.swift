@@ -107,18 +107,11 @@ public final class MatMul {
       let prepared = buffer + activationRowBytes * batch
       let scales = (prepared + pairBytes * batch).assumingMemoryBound(to: Float.self)
       let sums = partner == .q8_1 ? scales + scaleBytes / MemoryLayout<Float>.stride * batch : nil
-      let prepare = { (b: Int) in
-        let quantized = buffer + b * activationRowBytes
-        FastQuantize.row(partner, source: input + b * columns, destination: quantized, count: columns)
-        if partner == .q8_1 {
-          hunch_prepare_pairs_q8_1(quantized, Int64(columns), prepared + b * pairBytes)
-        } else {
-          hunch_prepare_pairs(quantized, Int64(columns), pairsOffset, prepared + b * pairBytes)
-        }
-      }
+      preparePairs(
+        partner: partner, offset: pairsOffset, input: input, columns: columns, batch: batch, quantized: buffer,
+        activationRowBytes: activationRowBytes, prepared: prepared)
       if usesLanes {
         let panel = buffer + (panelOffset + 63) / 64 * 64  // the workspace is 64-byte aligned
-        pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
         let tiles = (batch + 15) / 16
         pool.parallelFor(count: tiles, chunk: 1) { range in
           hunch_lanes_prepare(
@@ -132,11 +125,8 @@ public final class MatMul {
         return
       }
       if batch >= 4 {
-        pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
         hunch_gather_pair_scales(prepared, Int64(columns), Int64(batch), scales)
         if let sums { hunch_gather_pair_sums(prepared, Int64(columns), Int64(batch), sums) }
-      } else {
-        for b in 0..<batch { prepare(b) }
       }
       let bytePermutes: Int32 = usesBytePermuteKernels ? 1 : 0
       pool.parallelFor(count: rows, chunk: chunk) { range in
@@ -266,6 +256,30 @@ public final class MatMul {
           type.rawValue, quantized, activationRowBytes, Int64(columns), Int64(batch), Int64(tile), Int64(tile + 1),
           panel)
       }
+    }
+  }
+
+  /// Quantizes `batch` activation rows into `quantized` (`activationRowBytes` apart, in `partner`) and prepares each
+  /// for the pair kernels into `prepared` (HUNCH_PAIR_BYTES per 64 elements; `offset`: the weights' unsigned offset),
+  /// on the pool from four rows up.
+  func preparePairs(
+    partner: TensorType, offset: Int32, input: UnsafePointer<Float>, columns: Int, batch: Int,
+    quantized: UnsafeMutableRawPointer, activationRowBytes: Int, prepared: UnsafeMutableRawPointer
+  ) {
+    let pairBytes = columns / 64 * Int(HUNCH_PAIR_BYTES)
+    let prepare = { (b: Int) in
+      let row = quantized + b * activationRowBytes
+      FastQuantize.row(partner, source: input + b * columns, destination: row, count: columns)
+      if partner == .q8_1 {
+        hunch_prepare_pairs_q8_1(row, Int64(columns), prepared + b * pairBytes)
+      } else {
+        hunch_prepare_pairs(row, Int64(columns), offset, prepared + b * pairBytes)
+      }
+    }
+    if batch >= 4 {
+      pool.parallelFor(count: batch, chunk: 1) { range in for b in range { prepare(b) } }
+    } else {
+      for b in 0..<batch { prepare(b) }
     }
   }
 
