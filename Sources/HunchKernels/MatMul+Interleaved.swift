@@ -8,12 +8,11 @@ extension MatMul {
       && Int(bitPattern: weights) % 64 == 0
   }
 
-  /// Row groups per chunk for an interleaved matrix: for one activation row two chunks per thread, as
-  /// `decodeChunk`; for batches eight per thread and about 2M multiply-adds each.
+  /// Row groups per chunk for an interleaved matrix: for one activation row the smallest guided claim
+  /// (`decodeSchedule`); for batches eight per thread and about 2M multiply-adds each.
   func interleavedChunk(groups: Int, batch: Int, columns: Int) -> Int {
-    let threads = pool.threadCount
-    if batch == 1 { return max(1, (groups + 2 * threads - 1) / (2 * threads)) }
-    return max(1, min(groups / (threads * 8), (1 << 21) / max(1, batch * columns * 16)))
+    if batch == 1 { return 1 }
+    return max(1, min(groups / (pool.threadCount * 8), (1 << 21) / max(1, batch * columns * 16)))
   }
 
   /// `multiply` for weights in `WeightLayout.interleaved`: every activation row is quantized and prepared as for
@@ -34,7 +33,8 @@ extension MatMul {
       partner: .q8_0, offset: hunch_pairs_offset(type.rawValue), input: input, columns: columns, batch: batch,
       quantized: buffer, activationRowBytes: activationRowBytes, prepared: prepared)
     let groups = rows / 16
-    pool.parallelFor(count: groups, chunk: interleavedChunk(groups: groups, batch: batch, columns: columns)) { range in
+    let chunk = interleavedChunk(groups: groups, batch: batch, columns: columns)
+    pool.parallelFor(count: groups, chunk: chunk, schedule: batch == 1 ? Self.decodeSchedule : .uniform) { range in
       hunch_matmul_interleaved(
         type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
         prepared, Int64(batch), output, Int64(rows))

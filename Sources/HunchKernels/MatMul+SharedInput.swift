@@ -54,32 +54,34 @@ extension MatMul {
       for i in products.indices where plan[i].preparesActivations {
         prepare(plan[i], input: input, columns: columns, buffer: buffer)
       }
-      // One chunk list over all products: product i owns chunks [first_i, first_i + count_i).
-      var totalChunks = 0
+      // One index space over all products, in 16-row units: product i owns units [first_i, first_i + units_i).
+      // Claims shrink as the pass runs out (guided), so the threads finish within a unit of each other.
+      var totalUnits = 0
       for i in products.indices {
-        plan[i].firstChunk = totalChunks
-        totalChunks += (products[i].rows + plan[i].chunk - 1) / plan[i].chunk
+        plan[i].firstUnit = totalUnits
+        totalUnits += (products[i].rows + 15) / 16
       }
       let count = products.count
       let base = UnsafeRawPointer(buffer)
       let plans = UnsafeBufferPointer(plan)
       let bytePermutes = usesBytePermuteKernels
-      pool.parallelFor(count: totalChunks, chunk: 1) { range in
-        for index in range {
+      pool.parallelFor(count: totalUnits, chunk: 1, schedule: .guided) { range in
+        var unit = range.lowerBound
+        while unit < range.upperBound {
           var i = count - 1
-          while plans[i].firstChunk > index { i -= 1 }
+          while plans[i].firstUnit > unit { i -= 1 }
           let p = products[i]
-          let start = (index - plans[i].firstChunk) * plans[i].chunk
-          Self.runRows(
-            plans[i], p, columns: columns, input: input, base: base, rows: start..<min(p.rows, start + plans[i].chunk),
-            bytePermutes: bytePermutes)
+          let lastUnit = min(range.upperBound, i + 1 < count ? plans[i + 1].firstUnit : range.upperBound)
+          let rows = (16 * (unit - plans[i].firstUnit))..<min(p.rows, 16 * (lastUnit - plans[i].firstUnit))
+          Self.runRows(plans[i], p, columns: columns, input: input, base: base, rows: rows, bytePermutes: bytePermutes)
+          unit = lastUnit
         }
       }
     }
   }
 
   /// How one product of a shared-input call runs: which kernel family, where its prepared activations sit in the
-  /// workspace, and its chunk size.
+  /// workspace, and where its rows start in the pass.
   struct RowPlan {
     enum Path { case none, pairs, interleaved, rows, floats }
     var path = Path.none
@@ -90,8 +92,7 @@ extension MatMul {
     var preparedOffset = 0
     var scalesOffset = 0
     var preparesActivations = false  // false when an earlier product's activations are the same
-    var chunk = 1
-    var firstChunk = 0
+    var firstUnit = 0  // the product's first 16-row unit in the pass's index space
     var weightRowBytes = 0
     var activationRowBytes = 0
 
@@ -112,14 +113,12 @@ extension MatMul {
     plan.weightRowBytes = weightRowBytes
     plan.activationRowBytes = activationRowBytes
     plan.function = kernel.function
-    plan.chunk = decodeChunk(rows: p.rows)  // as `multiply` for one row
     if p.layout == .interleaved {
       guard takesInterleaved(weights: p.weights, type: p.type, rows: p.rows, columns: columns) else {
         throw KernelError(.unsupportedLevel, "no \(level) kernel for interleaved \(p.type) weights")
       }
       plan.path = .interleaved
       plan.pairsOffset = hunch_pairs_offset(p.type.rawValue)
-      plan.chunk = 16 * interleavedChunk(groups: p.rows / 16, batch: 1, columns: columns)
     } else if level == .avx512, hunch_pairs_supported(p.type.rawValue) != 0, partner == .q8_0 || partner == .q8_1,
       columns % 64 == 0
     {
@@ -175,7 +174,7 @@ extension MatMul {
         p.type.rawValue, Int64(columns), p.weights, plan.weightRowBytes, Int64(rows.lowerBound),
         Int64(rows.upperBound), base + plan.preparedOffset, scales, sums, 1, p.output, Int64(p.rows),
         bytePermutes ? 1 : 0)
-    case .interleaved:  // chunks are whole 16-row groups
+    case .interleaved:  // units are whole 16-row groups
       hunch_matmul_interleaved(
         p.type.rawValue, Int64(columns), p.weights, plan.weightRowBytes, Int64(rows.lowerBound / 16),
         Int64(rows.upperBound / 16), base + plan.preparedOffset, 1, p.output, Int64(p.rows))

@@ -72,10 +72,11 @@ public final class MatMul {
     // claiming one costs only an atomic increment. But never under 32 rows for batches: a chunk runs its rows
     // against one 16-row activation tile at a time, and with a row or two per chunk every tile of a long batch is
     // fetched again per row, from L3 (pp512 through 896x4864 Q4_K: 1.3x faster with the floor). One row: see
-    // decodeChunk.
+    // decodeSchedule.
     let perThread = max(1, rows / (pool.threadCount * 8))
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
-    let chunk = batch == 1 ? decodeChunk(rows: rows) : max(min(perThread, bySize), 32)
+    let chunk = batch == 1 ? Self.decodeUnitRows : max(min(perThread, bySize), 32)
+    let schedule: ThreadPool.Schedule = batch == 1 ? Self.decodeSchedule : .uniform
 
     if layout == .interleaved {
       try multiplyInterleaved(
@@ -129,7 +130,7 @@ public final class MatMul {
         if let sums { hunch_gather_pair_sums(prepared, Int64(columns), Int64(batch), sums) }
       }
       let bytePermutes: Int32 = usesBytePermuteKernels ? 1 : 0
-      pool.parallelFor(count: rows, chunk: chunk) { range in
+      pool.parallelFor(count: rows, chunk: chunk, schedule: schedule) { range in
         hunch_matmul_pairs(
           type.rawValue, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound), Int64(range.upperBound),
           prepared, scales, sums, Int64(batch), output, Int64(rows), bytePermutes)
@@ -182,7 +183,7 @@ public final class MatMul {
     let function = kernel.function
     let function4 = batch >= 4 && usesFourRowKernels ? kernel.function4 : nil
     let function8 = batch >= 8 && usesFourRowKernels ? kernel.function8 : nil
-    pool.parallelFor(count: rows, chunk: chunk) { range in
+    pool.parallelFor(count: rows, chunk: chunk, schedule: schedule) { range in
       hunch_matmul_rows(
         function, function4, function8, Int64(columns), weights, weightRowBytes, Int64(range.lowerBound),
         Int64(range.upperBound), activations, activationRowBytes, Int64(batch), output, Int64(rows))
@@ -283,11 +284,14 @@ public final class MatMul {
     }
   }
 
-  /// Rows per chunk for one activation row (a decoding step): two chunks per thread. Long chunks stream best: with
-  /// eight per thread the 1.5B decoded 46 t/s, with two 48.6, and SmolLM2-135M (small matrices, so many chunks and
-  /// stream restarts per token) 295 -> 357 t/s; with 16 or 32 per thread the wait at the barrier shrank but every
-  /// model got slower. Two rather than one per thread, so a thread slowed by the host can hand over a chunk.
-  func decodeChunk(rows: Int) -> Int { max(4, (rows + 2 * pool.threadCount - 1) / (2 * pool.threadCount)) }
+  /// How one activation row (a decoding step) is cut over the threads: guided claims of at least `decodeUnitRows`
+  /// rows. Long chunks stream best: with eight uniform chunks per thread the 1.5B decoded 46 t/s, with two 48.6, and
+  /// SmolLM2-135M 295 -> 357 t/s; with 16 or 32 per thread the wait at the barrier shrank but every model got slower.
+  /// But two uniform chunks per thread left the first thread done waiting up to a whole chunk for the other (a
+  /// quarter of the output projection, ~0.5 ms a token): guided claims start at half the rows and halve, so a pass
+  /// has a few long streams and ends within 16 rows.
+  static let decodeSchedule = ThreadPool.Schedule.guided
+  static let decodeUnitRows = 16
 
   func reserveWorkspace(bytes: Int) -> UnsafeMutableRawPointer {
     if let workspace, workspaceBytes >= bytes { return workspace }

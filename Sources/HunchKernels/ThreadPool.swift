@@ -10,8 +10,8 @@ import Synchronization
 
 /// Long-lived worker threads for data-parallel loops (the matmul core), created once.
 ///
-/// `parallelFor` splits `0..<count` into chunks handed out through an atomic counter; the calling thread works too,
-/// and returns once every chunk is done. Between jobs workers spin briefly (so back-to-back matmuls in a forward pass
+/// `parallelFor` splits `0..<count` into chunks handed out through an atomic counter (all the same size, or shrinking
+/// as the work runs out: `Schedule`); the calling thread works too, and returns once every chunk is done. Between jobs workers spin briefly (so back-to-back matmuls in a forward pass
 /// do not pay a wake-up) and then sleep on a condition variable, so an idle pool uses no CPU.
 /// One `parallelFor` runs at a time; concurrent callers are serialized. A body must not call `parallelFor` on the
 /// same pool (it would wait for itself).
@@ -50,14 +50,24 @@ public final class ThreadPool: @unchecked Sendable {
     for thread in threads { pthread_join(thread, nil) }
   }
 
-  /// Runs `body` over `0..<count` in chunks of `chunk` indices (the last may be shorter), on the workers and the
-  /// calling thread; returns when all are done. `body` must be safe to call concurrently for disjoint ranges.
-  public func parallelFor(count: Int, chunk: Int, body: @escaping (Range<Int>) -> Void) {
+  /// How a `parallelFor` cuts its indices into chunks.
+  public enum Schedule: Sendable {
+    /// Every chunk is `chunk` indices long (the last may be shorter).
+    case uniform
+    /// Each claim takes 1/threadCount of the indices still unclaimed, but at least `chunk`: long first chunks (a
+    /// memory stream each), and short ones at the end, so the threads finish within one short chunk of each other.
+    case guided
+  }
+
+  /// Runs `body` over `0..<count` in chunks of `chunk` indices (`schedule` says how they are cut), on the workers and
+  /// the calling thread; returns when all are done. `body` must be safe to call concurrently for disjoint ranges.
+  public func parallelFor(
+    count: Int, chunk: Int, schedule: Schedule = .uniform, body: @escaping (Range<Int>) -> Void
+  ) {
     guard count > 0 else { return }
     let chunk = max(1, chunk)
-    let chunks = (count + chunk - 1) / chunk
-    // More chunks than the ticket's 32-bit index can count (never in practice) run on the caller alone.
-    if chunks == 1 || threads.isEmpty || chunks >= Int(UInt32.max) {
+    // More indices than the ticket's 32-bit index can count (never in practice) run on the caller alone.
+    if count <= chunk || threads.isEmpty || count >= Int(UInt32.max) {
       var start = 0
       while start < count {
         body(start..<min(count, start + chunk))
@@ -65,13 +75,13 @@ public final class ThreadPool: @unchecked Sendable {
       }
       return
     }
-    state.run(count: count, chunk: chunk, chunks: chunks, body: body)
+    state.run(count: count, chunk: chunk, divisor: schedule == .guided ? threadCount : 0, body: body)
   }
 }
 
 /// The state the workers share with the pool; owned separately so the pool's deinit can stop and join them.
 final class PoolState: @unchecked Sendable {
-  // High 32 bits: job generation; low 32 bits: next chunk index of that job.
+  // High 32 bits: job generation; low 32 bits: the first index of that job not yet claimed.
   private let ticket = Atomic<UInt64>(0)
   private let completed = Atomic<Int>(0)
   private let sleepers = Atomic<Int>(0)
@@ -84,12 +94,13 @@ final class PoolState: @unchecked Sendable {
   // The current job; written only while no chunk of it can be claimed (the ticket is closed, see `run`), and read by
   // a worker only after it claimed a chunk, so the claim orders the reads after the writes.
   private var generation: UInt64 = 0
-  private var count = 0
-  private var chunk = 1
   private var body: ((Range<Int>) -> Void)?
-  /// The current job's chunk count. Atomic because a worker compares its claim with it before it knows whether the
-  /// claim is still good (a late worker may read it while the next job is being set up).
-  private let chunks = Atomic<Int>(0)
+  /// The current job's index count, chunk length and divisor (guided claims take 1/divisor of what is left; 0: every
+  /// claim is `chunk` long). Atomic because a worker sizes its claim with them before it knows whether the claim is
+  /// still good (a late worker may read them while the next job is being set up; its exchange then fails).
+  private let count = Atomic<Int>(0)
+  private let chunk = Atomic<Int>(1)
+  private let divisor = Atomic<Int>(0)
   /// A ticket index no job reaches: the job is over and nothing more can be claimed.
   private static let closedIndex: UInt64 = 0xFFFF_FFFF
 
@@ -115,13 +126,13 @@ final class PoolState: @unchecked Sendable {
 
   // `body` is escaping: a worker's copy of it can outlive the job by a moment (its release may land after the
   // chunk is counted), which `withoutActuallyEscaping` turned into a trap (seen once in a test run).
-  func run(count: Int, chunk: Int, chunks: Int, body: @escaping (Range<Int>) -> Void) {
+  func run(count: Int, chunk: Int, divisor: Int, body: @escaping (Range<Int>) -> Void) {
     callers.withLock { _ in
       do {
         self.body = body
-        self.count = count
-        self.chunk = chunk
-        self.chunks.store(chunks, ordering: .relaxed)
+        self.chunk.store(chunk, ordering: .relaxed)
+        self.divisor.store(divisor, ordering: .relaxed)
+        self.count.store(count, ordering: .relaxed)
         completed.store(0, ordering: .relaxed)
         generation &+= 1
         if generation & 0xFFFF_FFFF == 0 { generation &+= 1 }  // 0 is what idle workers have seen at start
@@ -134,12 +145,12 @@ final class PoolState: @unchecked Sendable {
         }
         work(job: job)
         var spins = 0
-        while completed.load(ordering: .acquiring) < chunks {
+        while completed.load(ordering: .acquiring) < count {
           spins += 1
           if spins & 1023 == 0 { sched_yield() } else { hunch_cpu_relax() }
         }
         // Close the ticket before anything of the next job is written. Without this, a worker that read the ticket
-        // (this job, index == chunks) just before the end could compare that index with the next job's larger chunk
+        // (this job, index == count) just before the end could compare that index with the next job's larger index
         // count, win its compare-exchange (the ticket still said this job), run a chunk of the next job and count it
         // in the next job's `completed`: the next caller would then return while a chunk still ran (with its closure),
         // and another chunk would run twice. ThreadSanitizer reported the race on the chunk count.
@@ -153,27 +164,32 @@ final class PoolState: @unchecked Sendable {
   private func work(job: UInt64) {
     while true {
       var current = ticket.load(ordering: .acquiring)
-      var index = 0
+      var start = 0
+      var end = 0
       while true {
         guard current >> 32 == job else { return }
-        index = Int(current & 0xFFFF_FFFF)
-        guard index < chunks.load(ordering: .relaxed) else { return }
+        start = Int(current & 0xFFFF_FFFF)
+        let count = self.count.load(ordering: .relaxed)
+        guard start < count else { return }
+        let chunk = self.chunk.load(ordering: .relaxed)
+        let divisor = self.divisor.load(ordering: .relaxed)
+        let length = divisor > 0 ? max(chunk, (count - start + divisor - 1) / divisor) : chunk
+        end = min(count, start + length)
         let (exchanged, original) = ticket.compareExchange(
-          expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+          expected: current, desired: job << 32 | UInt64(end), ordering: .acquiringAndReleasing)
         if exchanged { break }
         current = original
       }
-      runChunk(index)
-      completed.add(1, ordering: .releasing)
+      runChunk(start..<end)
+      completed.add(end - start, ordering: .releasing)
     }
   }
 
   // Kept out of line so this thread's copy of the closure is released as soon as the chunk has run.
   @inline(never)
-  private func runChunk(_ index: Int) {
+  private func runChunk(_ range: Range<Int>) {
     guard let body else { return }
-    let start = index * chunk
-    body(start..<min(count, start + chunk))
+    body(range)
   }
 
   func workerLoop() {

@@ -10,6 +10,17 @@ import XCTest
 /// running when `parallelFor` returns.
 final class ThreadPoolRaceTests: XCTestCase {
   func testBackToBackJobsOfGrowingSizeRunEachChunkOnceAndFinishBeforeReturning() {
+    runBackToBackJobs { _ in .uniform }
+  }
+
+  /// The same with guided claims, whose length a late worker computes from the next job's count, and with the two
+  /// schedules alternating.
+  func testBackToBackGuidedAndMixedJobsRunEachIndexOnceAndFinishBeforeReturning() {
+    runBackToBackJobs { _ in .guided }
+    runBackToBackJobs { job in job % 3 == 0 ? .guided : .uniform }
+  }
+
+  private func runBackToBackJobs(schedule: (Int) -> ThreadPool.Schedule) {
     let pool = ThreadPool(threadCount: 3, spinMicroseconds: 1000)
     let running = Atomic<Int>(0)
     let hits = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 64)
@@ -17,7 +28,7 @@ final class ThreadPoolRaceTests: XCTestCase {
     for job in 0..<20_000 {
       let count = job % 2 == 0 ? 2 : 64
       for index in 0..<count { (hits + index).initialize(to: Atomic(0)) }
-      pool.parallelFor(count: count, chunk: 1) { range in
+      pool.parallelFor(count: count, chunk: 1, schedule: schedule(job)) { range in
         running.add(1, ordering: .relaxed)
         for index in range { hits[index].add(1, ordering: .relaxed) }
         running.subtract(1, ordering: .releasing)

@@ -24,6 +24,34 @@ final class ThreadPoolTests: XCTestCase {
     }
   }
 
+  /// Guided claims: each takes 1/threadCount of what is left (at least `chunk`), so the first is long, they shrink,
+  /// every index runs once, and a job of n indices needs no more than about log(n) / log(T / (T - 1)) claims.
+  func testGuidedClaimsShrinkAndCoverEveryIndexOnce() {
+    for (threads, count, chunk) in [(2, 1000, 1), (3, 997, 5), (2, 7, 1), (4, 4096, 16)] {
+      let pool = ThreadPool(threadCount: threads)
+      let ranges = Mutex<[Range<Int>]>([])
+      pool.parallelFor(count: count, chunk: chunk, schedule: .guided) { range in
+        ranges.withLock { $0.append(range) }
+      }
+      let claims = ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+      XCTAssertEqual(claims.first?.lowerBound, 0)
+      XCTAssertEqual(claims.last?.upperBound, count)
+      for (a, b) in zip(claims, claims.dropFirst()) {
+        XCTAssertEqual(a.upperBound, b.lowerBound, "claims must tile 0..<\(count)")
+        XCTAssertGreaterThanOrEqual(a.count, b.count, "claims must not grow: \(claims)")
+      }
+      XCTAssertEqual(claims.first?.count, (count + threads - 1) / threads, "the first claim takes 1/\(threads)")
+      for c in claims.dropLast() { XCTAssertGreaterThanOrEqual(c.count, chunk) }
+      var bound = 0
+      var left = Double(count)
+      while left >= Double(chunk) {
+        left *= Double(threads - 1) / Double(threads)
+        bound += 1
+      }
+      XCTAssertLessThanOrEqual(claims.count, bound + threads + 1, "too many claims: \(claims)")
+    }
+  }
+
   func testWorkersShareTheLoad() {
     let pool = ThreadPool(threadCount: 2, spinMicroseconds: 10_000)
     let threads = Mutex<Set<UInt>>([])
@@ -89,7 +117,9 @@ final class ThreadPoolTests: XCTestCase {
     let before = Self.processCPUSeconds()
     Thread.sleep(forTimeInterval: 2)
     let used = Self.processCPUSeconds() - before
-    print("idle engine: \(String(format: "%.1f", used * 1000)) ms of CPU over 2 s (\(String(format: "%.2f", used / 2 * 100))% of a core)")
+    print(
+      "idle engine: \(String(format: "%.1f", used * 1000)) ms of CPU over 2 s (\(String(format: "%.2f", used / 2 * 100))% of a core)"
+    )
     XCTAssertLessThan(used, 0.1, "idle engine used \(used) s of CPU in 2 s")
     withExtendedLifetime(matmul) {}
   }
