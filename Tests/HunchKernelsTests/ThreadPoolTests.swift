@@ -29,11 +29,14 @@ final class ThreadPoolTests: XCTestCase {
   func testGuidedClaimsShrinkAndCoverEveryIndexOnce() {
     for (threads, count, chunk) in [(2, 1000, 1), (3, 997, 5), (2, 7, 1), (4, 4096, 16)] {
       let pool = ThreadPool(threadCount: threads)
-      let ranges = Mutex<[Range<Int>]>([])
+      // Each claim's end, stored at its start: claims start at distinct indices, so no two threads write one slot.
+      let ends = UnsafeMutablePointer<Int>.allocate(capacity: count)
+      defer { ends.deallocate() }
+      ends.initialize(repeating: -1, count: count)
       pool.parallelFor(count: count, chunk: chunk, schedule: .guided) { range in
-        ranges.withLock { $0.append(range) }
+        ends[range.lowerBound] = range.upperBound
       }
-      let claims = ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+      let claims = (0..<count).filter { ends[$0] >= 0 }.map { $0..<ends[$0] }
       XCTAssertEqual(claims.first?.lowerBound, 0)
       XCTAssertEqual(claims.last?.upperBound, count)
       for (a, b) in zip(claims, claims.dropFirst()) {
