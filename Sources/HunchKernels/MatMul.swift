@@ -75,7 +75,7 @@ public final class MatMul {
     // decodeSchedule.
     let perThread = max(1, rows / (pool.threadCount * 8))
     let bySize = max(1, (1 << 21) / max(1, batch * columns))
-    let chunk = batch == 1 ? Self.decodeUnitRows : max(min(perThread, bySize), 32)
+    let chunk = batch == 1 ? Self.decodeUnitRows(rowBytes: weightRowBytes) : max(min(perThread, bySize), 32)
     let schedule: ThreadPool.Schedule = batch == 1 ? Self.decodeSchedule : .uniform
 
     if layout == .interleaved {
@@ -284,14 +284,16 @@ public final class MatMul {
     }
   }
 
-  /// How one activation row (a decoding step) is cut over the threads: guided claims of at least `decodeUnitRows`
-  /// rows. Long chunks stream best: with eight uniform chunks per thread the 1.5B decoded 46 t/s, with two 48.6, and
+  /// How one activation row (a decoding step) is cut over the threads: guided claims of at least `decodeUnitRows`. Long chunks stream best: with eight uniform chunks per thread the 1.5B decoded 46 t/s, with two 48.6, and
   /// SmolLM2-135M 295 -> 357 t/s; with 16 or 32 per thread the wait at the barrier shrank but every model got slower.
   /// But two uniform chunks per thread left the first thread done waiting up to a whole chunk for the other (a
   /// quarter of the output projection, ~0.5 ms a token): guided claims start at half the rows and halve, so a pass
-  /// has a few long streams and ends within 16 rows.
+  /// has a few long streams and ends within one short claim.
   static let decodeSchedule = ThreadPool.Schedule.guided
-  static let decodeUnitRows = 16
+
+  /// The shortest decoding claim of a matrix in the file layout: about 8 KB of weights (a fraction of a microsecond
+  /// from memory), so the last claim of a wide matrix (896 x 4864 down projections: 2.7 KB a row) is short too.
+  static func decodeUnitRows(rowBytes: Int) -> Int { max(1, 8192 / max(1, rowBytes)) }
 
   func reserveWorkspace(bytes: Int) -> UnsafeMutableRawPointer {
     if let workspace, workspaceBytes >= bytes { return workspace }
