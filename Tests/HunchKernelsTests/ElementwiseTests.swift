@@ -8,6 +8,37 @@ final class ElementwiseTests: XCTestCase {
   /// in rare last bits (see AttentionTests), so a result may be off by an ulp or two after the division.
   static let swiGLUToleranceULPs = 2
 
+  /// RMS norm against the same formula in double: the float result rounds the mean, the scale and two products, so
+  /// it may be off by a few ulps.
+  static let rmsNormToleranceULPs = 4
+
+  func testRMSNormIsTheSameAtEveryLevelAndMatchesDoublePrecision() {
+    var random = SystemRandomNumberGenerator()
+    // Tail lengths around the 16-lane step, the models' widths, and values spread over many binades.
+    for count in [1, 7, 8, 15, 16, 17, 31, 576, 896, 1001] {
+      let x = (0..<count).map { i in
+        i % 97 == 3 ? 0 : Float.random(in: -4...4, using: &random) * powf(10, Float(i % 5) - 2)
+      }
+      let weight = (0..<count).map { _ in Float.random(in: -2...2, using: &random) }
+      let epsilon: Float = 1e-6
+      var portable = [Float](repeating: .nan, count: count)
+      Elementwise.rmsNorm(level: .portable, x, weight: weight, epsilon: epsilon, count: count, into: &portable)
+      let sum = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+      let scale = 1 / (sum / Double(count) + Double(epsilon)).squareRoot()
+      for i in 0..<count {
+        let expected = Float(Double(x[i]) * scale * Double(weight[i]))
+        XCTAssertLessThanOrEqual(
+          abs(Int(portable[i].bitPattern) - Int(expected.bitPattern)), Self.rmsNormToleranceULPs,
+          "count \(count), element \(i): \(portable[i]) vs \(expected)")
+      }
+      for level in KernelLevel.allCases where level.isSupported && level != .portable {
+        var out = [Float](repeating: .nan, count: count)
+        Elementwise.rmsNorm(level: level, x, weight: weight, epsilon: epsilon, count: count, into: &out)
+        XCTAssertEqual(out.map(\.bitPattern), portable.map(\.bitPattern), "\(level) differs from portable at \(count)")
+      }
+    }
+  }
+
   func testSwiGLUIsTheSameAtEveryLevelAndMatchesSilu() {
     var random = SystemRandomNumberGenerator()
     // Gate values across silu's range, the saturated tails (e^-g under/overflow), zeros and an odd count for tails.

@@ -18,7 +18,7 @@ final class InterleavedWeightsTests: XCTestCase {
           try InterleavedWeights(type: type, rows: rows, columns: columns, source: w.baseAddress!, pool: pool)
         }
         // Same size, different order: a copy would pass the round trip without testing the layout.
-        let moved = try weights.withUnsafeBytes { w in
+        let moved = weights.withUnsafeBytes { w in
           memcmp(w.baseAddress!, interleaved.data, rows * rowBytes) != 0
         }
         XCTAssertTrue(moved, "\(type) \(pattern): the interleaved bytes equal the file's")

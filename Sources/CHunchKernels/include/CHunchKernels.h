@@ -44,6 +44,10 @@ void hunch_quantize_q8_K(const float *x, void *y, int64_t n);
 float hunch_half_to_float(uint16_t h);
 uint16_t hunch_float_to_half(float f);
 
+/// out[i] = x[i] · (1 / sqrt(mean(x²) + epsilon)) · weight[i], the squares summed in double in a fixed order of 16
+/// lanes (activations.c); every level gives the same bits. `level` must be supported by this CPU.
+void hunch_rms_norm(int level, const float *x, const float *weight, float epsilon, int64_t n, float *out);
+
 /// gate[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i], e^x as the attention softmax takes it;
 /// every level gives the same bits. `level` must be supported by this CPU.
 void hunch_swiglu(int level, float *gate, const float *up, int64_t n);

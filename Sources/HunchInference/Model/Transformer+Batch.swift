@@ -66,10 +66,12 @@ extension Transformer {
   private func normalize(_ n: Int, _ weight: WeightVector) {
     let e = config.embedding
     let epsilon = config.rmsEpsilon
+    let level = matmul.level
     weight.values.withUnsafeBufferPointer { w in
       guard let base = w.baseAddress else { return }
       for t in 0..<n {
-        VectorMath.rmsNorm(hidden + t * e, weight: base, epsilon: epsilon, count: e, into: normed + t * e)
+        Elementwise.rmsNorm(
+          level: level, hidden + t * e, weight: base, epsilon: epsilon, count: e, into: normed + t * e)
       }
     }
   }

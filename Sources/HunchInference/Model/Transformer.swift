@@ -149,7 +149,9 @@ public final class Transformer: @unchecked Sendable {
     weights.outputNorm.values.withUnsafeBufferPointer { w in
       guard let weight = w.baseAddress else { return }
       for (i, r) in rows.enumerated() {
-        VectorMath.rmsNorm(hidden + r * e, weight: weight, epsilon: config.rmsEpsilon, count: e, into: normed + i * e)
+        Elementwise.rmsNorm(
+          level: matmul.level, hidden + r * e, weight: weight, epsilon: config.rmsEpsilon, count: e,
+          into: normed + i * e)
       }
     }
     multiply(weights.output, normed, rows.count, out)

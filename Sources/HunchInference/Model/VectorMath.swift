@@ -1,34 +1,7 @@
 import Foundation
 
-/// Small float kernels of the forward pass that are not matrix products. Written with explicit SIMD vectors because
-/// the compiler will not reorder float sums on its own.
+/// The residual add (the compiler vectorizes it: no sum to reorder). RMS norm and SwiGLU are `Elementwise` kernels.
 enum VectorMath {
-  /// out = x / sqrt(mean(x²) + ε) · weight, summing squares in double as ggml does.
-  static func rmsNorm(
-    _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, count: Int,
-    into out: UnsafeMutablePointer<Float>
-  ) {
-    var sum: Double = 0
-    for i in 0..<count { sum += Double(x[i] * x[i]) }
-    let mean = Float(sum / Double(count))
-    let scale = 1 / (mean + epsilon).squareRoot()
-    for i in 0..<count { out[i] = x[i] * scale * weight[i] }
-  }
-
-  /// In-place softmax over `count` values; returns nothing, normalises with a double-precision sum.
-  static func softmax(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
-    var maximum = -Float.infinity
-    for i in 0..<count where x[i] > maximum { maximum = x[i] }
-    var sum: Double = 0
-    for i in 0..<count {
-      let e = expf(x[i] - maximum)
-      x[i] = e
-      sum += Double(e)
-    }
-    let inverse = Float(1 / sum)
-    for i in 0..<count { x[i] *= inverse }
-  }
-
   static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int) {
     for i in 0..<count { y[i] += x[i] }
   }
