@@ -43,8 +43,20 @@ static inline TARGET512 __m256 silu_times8(__m256 g, __m256 u) {
   return _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e)), u);
 }
 
+// Sixteen lanes per step: the exponentials still run 8 double lanes at a time, but the division, the slowest step,
+// runs on all 16 floats at once.
 static TARGET512 void swiglu512(float *gate, const float *up, int64_t n) {
   int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 g = _mm512_loadu_ps(gate + i);
+    const __m512 negated = _mm512_sub_ps(_mm512_setzero_ps(), g);
+    const __m256 low = exp8_512(_mm512_castps512_ps256(negated));
+    const __m256 high = exp8_512(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(negated), 1)));
+    const __m512 e = _mm512_castpd_ps(
+      _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(low)), _mm256_castps_pd(high), 1));
+    _mm512_storeu_ps(gate + i,
+                     _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e)), _mm512_loadu_ps(up + i)));
+  }
   for (; i + 8 <= n; i += 8)
     _mm256_storeu_ps(gate + i, silu_times8(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
   for (; i < n; i++) gate[i] = silu_times(gate[i], up[i]);

@@ -18,7 +18,8 @@ extension Transformer {
     }
     ensureScores(capacity: cache.capacity)
 
-    for (l, layer) in weights.layers.enumerated() {
+    for l in 0..<views.layers.count {
+      let layer = views.layers[l]
       // Attention block.
       normalize(n, layer.attentionNorm)
       if n == 1 {
@@ -63,25 +64,18 @@ extension Transformer {
     cache.commit(length: start + n)
   }
 
-  private func normalize(_ n: Int, _ weight: WeightVector) {
+  private func normalize(_ n: Int, _ weight: UnsafePointer<Float>) {
     let e = config.embedding
-    let epsilon = config.rmsEpsilon
-    let level = matmul.level
-    weight.values.withUnsafeBufferPointer { w in
-      guard let base = w.baseAddress else { return }
-      for t in 0..<n {
-        Elementwise.rmsNorm(
-          level: level, hidden + t * e, weight: base, epsilon: epsilon, count: e, into: normed + t * e)
-      }
+    for t in 0..<n {
+      Elementwise.rmsNorm(
+        level: matmul.level, hidden + t * e, weight: weight, epsilon: config.rmsEpsilon, count: e,
+        into: normed + t * e)
     }
   }
 
-  private func addBias(_ bias: WeightVector?, _ x: UnsafeMutablePointer<Float>, _ n: Int, _ width: Int) {
+  private func addBias(_ bias: UnsafePointer<Float>?, _ x: UnsafeMutablePointer<Float>, _ n: Int, _ width: Int) {
     guard let bias else { return }
-    bias.values.withUnsafeBufferPointer { b in
-      guard let base = b.baseAddress else { return }
-      for t in 0..<n { VectorMath.add(x + t * width, base, width) }
-    }
+    for t in 0..<n { VectorMath.add(x + t * width, bias, width) }
   }
 
   /// `scores` holds, per attention partition, a (group, capacity) block of attention weights, then one layer's keys transposed

@@ -39,6 +39,7 @@ public final class Transformer: @unchecked Sendable {
   // Per layer, the products a one-token step runs as one pool pass each (built once: nothing allocated per token).
   let decodeProjections: [[SharedInputProduct]]  // query, key, value into the scratch above
   let decodeFeedForward: [[SharedInputProduct]]  // gate, up
+  let views: LayerViews  // the layers' tensors as the forward pass reads them
 
   /// `placement`: where the matrices live while the model runs; by default HUNCH_WEIGHTS (file, copied or
   /// interleaved) when set, else `.interleaved`.
@@ -86,6 +87,7 @@ public final class Transformer: @unchecked Sendable {
       [product($0.query, query), product($0.key, key), product($0.value, value)]
     }
     decodeFeedForward = weights.layers.map { [product($0.gate, gate), product($0.up, up)] }
+    views = LayerViews(weights)
   }
 
   deinit {
@@ -158,6 +160,10 @@ public final class Transformer: @unchecked Sendable {
   }
 
   func multiply(_ w: WeightMatrix, _ input: UnsafePointer<Float>, _ batch: Int, _ output: UnsafeMutablePointer<Float>) {
+    multiply(MatrixView(w), input, batch, output)
+  }
+
+  func multiply(_ w: MatrixView, _ input: UnsafePointer<Float>, _ batch: Int, _ output: UnsafeMutablePointer<Float>) {
     // Shapes and types were checked when the weights were loaded, so the kernel cannot refuse them here.
     try? matmul.multiply(
       weights: w.data, type: w.type, layout: w.layout, rows: w.rows, columns: w.columns, input: input, batch: batch,
