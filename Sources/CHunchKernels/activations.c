@@ -1,6 +1,6 @@
 // Elementwise steps of the forward pass that sit between matrix products: RMS norm, SwiGLU and the half-precision
-// roundings of the KV cache. They run on one thread between parallel products, so the other threads wait for them: vectorized
-// here, with the same bits at every level (the portable loops are the reference; ElementwiseTests).
+// roundings of the KV cache. They run on one thread between parallel products, so the other threads wait for them:
+// vectorized here, with the same bits at every level (the portable loops are the reference; ElementwiseTests).
 #include "CHunchKernels.h"
 #include "exp_double.h"
 
