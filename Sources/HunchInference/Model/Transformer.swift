@@ -156,11 +156,7 @@ public final class Transformer: @unchecked Sendable {
           into: normed + i * e)
       }
     }
-    multiply(weights.output, normed, rows.count, out)
-  }
-
-  func multiply(_ w: WeightMatrix, _ input: UnsafePointer<Float>, _ batch: Int, _ output: UnsafeMutablePointer<Float>) {
-    multiply(MatrixView(w), input, batch, output)
+    multiply(MatrixView(weights.output), normed, rows.count, out)
   }
 
   func multiply(_ w: MatrixView, _ input: UnsafePointer<Float>, _ batch: Int, _ output: UnsafeMutablePointer<Float>) {
